@@ -1,0 +1,270 @@
+"""The schema of every input file, one pydantic model per file or table row.
+
+YAML files are validated in *strict* mode: a value of the wrong type is an error, never
+silently converted (YAML 1.1 reads ``1e6`` as the string "1e6" and ``NO`` as False).
+CSV cells are text by nature, so table rows are validated in lax mode: "1.5e25" is a
+number there.  Both forbid unknown keys or columns and non-finite numbers.  Each field's
+description feeds the error messages, the JSON Schema and docs/inputs.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NonNeg = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class _Yaml(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", strict=False, frozen=True, allow_inf_nan=False, str_strip_whitespace=True
+    )
+
+
+# --------------------------------------------------------------------------- model file
+
+
+class Horizon(_Yaml):
+    """The planning periods."""
+
+    periods: list[Name] = Field(min_length=1, description="Period labels in time order.")
+    period_years: float = Field(1.0, gt=0, le=10, description="Length of one period in years.")
+
+    @field_validator("periods")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        dupes = sorted({p for p in v if v.count(p) > 1})
+        if dupes:
+            raise ValueError(f"periods must be unique; repeated: {', '.join(dupes)}")
+        return v
+
+
+class Budget(_Yaml):
+    """Capital budget in RMB billion (capex in other currencies is converted)."""
+
+    total_rmb_bn: float = Field(gt=0, description="Total capex over the horizon, RMB billion.")
+    per_period_rmb_bn: dict[str, NonNeg] | None = Field(
+        None, description="Cap on capex per period, RMB billion; every period must be named."
+    )
+
+
+class Finance(_Yaml):
+    """Discounting and cost assumptions."""
+
+    wacc: float = Field(ge=0, lt=1, description="Cost of capital per year (0.079 = 7.9%).")
+    server_uplift: float = Field(
+        0.30, ge=0, le=5, description="Share added to an accelerator's price for server, host "
+        "and network."
+    )
+    maintenance_rate_hardware: float = Field(
+        0.03, ge=0, le=1, description="Hardware maintenance per year, share of purchase price."
+    )
+    maintenance_rate_shell: float = Field(
+        0.02, ge=0, le=1, description="Data-centre maintenance per year, share of shell capex."
+    )
+    shell_life_years: float = Field(
+        20.0, gt=0, le=100, description="Straight-line life of a data-centre shell, years."
+    )
+    carbon_price_rmb_per_t: float = Field(
+        0.0, ge=0, description="Carbon price added to power cost, RMB per tCO2."
+    )
+
+
+class Objective(_Yaml):
+    """What the plan optimises."""
+
+    kind: Literal["max_npv", "min_cost"] = Field(
+        "max_npv", description="max_npv: revenue - capex - opex + residual; min_cost: present "
+        "cost plus a penalty on unserved demand."
+    )
+    unserved_penalty_rmb_per_zflop: float = Field(
+        20000.0, ge=0, description="min_cost only: penalty per ZFLOP of unserved demand, RMB."
+    )
+
+
+class SolverSettings(_Yaml):
+    """Solver choice and limits."""
+
+    backend: Literal["highs", "scip", "cbc"] = Field("highs", description="Solver backend.")
+    time_limit_s: float | None = Field(
+        120.0, gt=0, description="Wall-clock limit in seconds; null for none."
+    )
+    mip_gap: float = Field(1e-6, ge=0, lt=1, description="Relative MIP gap to prove.")
+    threads: int = Field(1, ge=1, le=256, description="Solver threads.")
+    seed: int = Field(0, ge=0, description="Solver random seed (fixed for reproducibility).")
+
+
+class InputFiles(_Yaml):
+    """Where the input tables are, relative to the model file."""
+
+    dir: str = Field("../inputs", description="Folder of the input tables.")
+    regions: str = "regions.csv"
+    parts: str = "parts.csv"
+    supply: str = "supply.csv"
+    eligibility: str = "eligibility.csv"
+    demand: str = "demand.csv"
+    campaigns: str = "campaigns.csv"
+    exchange_rates: str = "exchange_rates.csv"
+    policy: str = "policy.yaml"
+
+
+class ModelFile(_Yaml):
+    """A model file (models/*.yaml)."""
+
+    name: Name = Field(description="Model name; the default run folder is outputs/<name>.")
+    description: str = ""
+    horizon: Horizon
+    budget: Budget
+    finance: Finance
+    objective: Objective = Objective()
+    solver: SolverSettings = SolverSettings()
+    inputs: InputFiles = InputFiles()
+
+
+class Policy(_Yaml):
+    """inputs/policy.yaml: domestic-chip and vendor rules."""
+
+    state_share: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Zone -> share of its inference demand that is state or government work "
+        "and must run on domestic parts.",
+    )
+    min_domestic_share_china: Share | None = Field(
+        None, description="Minimum share of China's installed compute (peak TFLOPS) on "
+        "domestic parts, each period; null = no rule."
+    )
+    max_foreign_vendor_share: Share | None = Field(
+        None, description="Maximum share of the whole fleet's installed compute from any one "
+        "foreign vendor, each period; null = no cap."
+    )
+
+
+# --------------------------------------------------------------------------- table rows
+
+
+class RegionRow(_Row):
+    """regions.csv: one row per region."""
+
+    region: Name = Field(description="Region name.")
+    zone: Name = Field(description="Data-residency zone (CN, EU, LATAM, SEA...).")
+    market: Literal["china", "overseas"] = Field(description="Supply market of the region.")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        description="ISO code of the currency the region's costs are stated in."
+    )
+    existing_mw: NonNeg = Field(description="MW of IT load built and free at the start.")
+    module_mw: Positive = Field(description="MW of IT load in one build module.")
+    capex_per_mw_m: NonNeg = Field(description="Shell capex, million currency per MW IT.")
+    lead_time_months: Annotated[float, Field(ge=0, le=240)] = Field(
+        description="Months from build decision to power-on."
+    )
+    pue: Annotated[float, Field(ge=1, le=3)] = Field(description="Power usage effectiveness.")
+    power_price_per_mwh: NonNeg = Field(description="Power price, currency per MWh.")
+    grid_gco2_per_kwh: NonNeg = Field(description="Grid carbon intensity, gCO2 per kWh.")
+    max_new_mw_per_period: NonNeg | None = Field(
+        None, description="Limit on new MW IT started per period; empty = none."
+    )
+    max_new_mw_total: NonNeg | None = Field(
+        None, description="Limit on new MW IT over the horizon; empty = none."
+    )
+    entry_cost_m: NonNeg = Field(0.0, description="Fixed cost to open the region, million.")
+    min_first_build_mw: NonNeg = Field(0.0, description="Minimum first build in a new region.")
+
+
+class PartRow(_Row):
+    """parts.csv: one row per accelerator part."""
+
+    part: Name = Field(description="Part name.")
+    vendor: Name = Field(description="Vendor.")
+    domestic: bool = Field(description="True for a domestic (Chinese) part.")
+    price_usd: Positive = Field(description="Accelerator price, USD per unit.")
+    tflops: Positive = Field(description="Dense BF16 peak TFLOPS per unit.")
+    memory_gb: NonNeg = Field(description="Memory per unit, GB.")
+    watts: Positive = Field(description="IT watts per unit including host and network share.")
+    life_years: Positive = Field(description="Straight-line life, years.")
+    pod_size: Annotated[int, Field(ge=1)] = Field(description="Units per pod (unit of purchase).")
+    util_inference: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="Share of peak delivered when serving inference."
+    )
+    util_training: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="Model FLOPS utilisation in training."
+    )
+
+
+class SupplyRow(_Row):
+    """supply.csv: units obtainable per part, market and period."""
+
+    part: Name
+    market: Literal["china", "overseas"]
+    period: Name
+    units: NonNeg = Field(description="Accelerators obtainable in the period.")
+    price_premium: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0, description="Share added to the price in this market (levies)."
+    )
+
+
+class EligibilityRow(_Row):
+    """eligibility.csv: may this part be installed in this region."""
+
+    part: Name
+    region: Name
+    allowed: bool
+
+
+class DemandRow(_Row):
+    """demand.csv: incremental inference demand per zone and period."""
+
+    zone: Name
+    period: Name
+    demand_zflop: NonNeg = Field(description="Inference demand, ZFLOP (1e21 FLOP) in the period.")
+    revenue_rmb_per_zflop: NonNeg = Field(description="Revenue per ZFLOP served, RMB.")
+
+
+class CampaignRow(_Row):
+    """campaigns.csv: training campaigns."""
+
+    campaign: Name
+    flop: Positive = Field(description="Compute to deliver, FLOP.")
+    earliest: Name | None = Field(None, description="First period it may run; empty = first.")
+    deadline: Name = Field(description="Period by whose end it must be done.")
+    regions: Name = Field(description="';'-separated region names, or * for all.")
+    parts: Name = Field(description="';'-separated part names, or * for all.")
+    late_penalty_rmb_per_zflop: NonNeg | None = Field(
+        None, description="Empty = required by the deadline; else penalty per ZFLOP short, RMB."
+    )
+
+
+class ExchangeRateRow(_Row):
+    """exchange_rates.csv: currency units per USD."""
+
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    period: Name
+    per_usd: Positive = Field(description="Units of the currency per USD.")
+
+
+TABLE_ROWS: dict[str, type[_Row]] = {
+    "regions": RegionRow,
+    "parts": PartRow,
+    "supply": SupplyRow,
+    "eligibility": EligibilityRow,
+    "demand": DemandRow,
+    "campaigns": CampaignRow,
+    "exchange_rates": ExchangeRateRow,
+}
+
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "regions": ("region",),
+    "parts": ("part",),
+    "supply": ("part", "market", "period"),
+    "eligibility": ("part", "region"),
+    "demand": ("zone", "period"),
+    "campaigns": ("campaign",),
+    "exchange_rates": ("currency", "period"),
+}

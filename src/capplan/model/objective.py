@@ -1,0 +1,114 @@
+"""The objective: net present value (default) or present cost with an unserved penalty.
+
+Cash-flow timing (period index i = 0..T-1, period length y years, cost of capital w):
+capex at the start of its period (factor (1+w)^-(i y)), revenue and opex at mid-period
+((1+w)^-((i+0.5) y)), residual value at the end of the horizon ((1+w)^-(T y)).
+
+    NPV = sum_{g,r,p,t} rev[g,t] d_mid[t] serve[g,r,p,t]
+        - sum_{r,p,tau} V^pod[r,p,tau] pods[r,p,tau]
+        - sum_{r,tau} V^mod[r,tau] build[r,tau]
+        - sum_{r,tau} C^entry[r,tau] d_start[tau] enter[r,tau]
+        - sum_k pi_k d_mid[deadline_k] short[k]
+
+    V^pod[r,p,tau] = C^pod d_start[tau]
+        + sum_{t: a[p,tau,t]} (S_p W_p/1e6 x PUE_r x hours x power[r,t]/1e6
+                               + m_hw x C^pod x y) d_mid[t]
+        - C^pod x max(0, 1 - (T - tau) y / life_p) d_end
+    V^mod[r,tau] = C^mod d_start[tau] + sum_{t >= tau + o_r} m_shell C^mod y d_mid[t]
+        - C^mod max(0, 1 - (T - tau) y / life_shell) d_end
+
+Power is paid on the installed IT load running all period (a conservative full draw).
+min_cost minimises  -NPV  with rev replaced by the unserved penalty, plus the constant
+penalty x total demand, i.e. present cost + penalty x unserved demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from capplan.data.tables import Tables
+from capplan.model.algebra import Builder
+from capplan.model.params import Params
+from capplan.model.variables import Vars
+
+
+@dataclass(frozen=True)
+class ObjectiveParts:
+    """Per-variable present values (RMB million per unit), for the objective and results."""
+
+    pods_capex_pv: np.ndarray
+    pods_opex_pv: np.ndarray
+    pods_residual_pv: np.ndarray
+    build_capex_pv: np.ndarray
+    build_opex_pv: np.ndarray
+    build_residual_pv: np.ndarray
+    enter_capex_pv: np.ndarray
+    serve_revenue_pv: np.ndarray
+    short_penalty_pv: np.ndarray
+
+
+def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
+    T = len(p.sets["period"])
+    y = p.period_years
+    fin = t.finance
+    pods = v.pods
+    r, part, tau = pods["region"], pods["part"], pods["period"]
+    capex = p.pod_capex[r, part, tau]
+    active = p.active[part, tau, :]  # (n, T)
+    power_per_period = (
+        p.pod_mw[part][:, None] * p.pue[r][:, None] * p.hours * p.power_rmb_per_mwh[r, :] / 1e6
+    )
+    maint = fin.maintenance_rate_hardware * capex * y
+    opex = ((power_per_period + maint[:, None]) * active * p.disc_mid[None, :]).sum(axis=1)
+    life = t.parts["life_years"].to_numpy(float)[part]
+    remain = np.clip(1 - (T - tau) * y / life, 0.0, 1.0)
+
+    bld = v.build
+    br, btau = bld["region"], bld["period"]
+    bcapex = p.module_capex[br, btau]
+    online = np.arange(T)[None, :] >= (btau + p.offset[br])[:, None]
+    bopex = (fin.maintenance_rate_shell * bcapex * y)[:, None] * online * p.disc_mid[None, :]
+    bremain = np.clip(1 - (T - btau) * y / fin.shell_life_years, 0.0, 1.0)
+
+    ent = v.enter
+    s = v.serve
+    if t.objective.kind == "max_npv":
+        price = p.revenue[s["segment"], s["period"]]
+    else:
+        price = np.full(s.size, t.objective.unserved_penalty_rmb_per_zflop / 1e6)
+    deadline = t.campaigns["deadline"].to_numpy()
+    sh = v.short
+    return ObjectiveParts(
+        pods_capex_pv=capex * p.disc_start[tau],
+        pods_opex_pv=opex,
+        pods_residual_pv=capex * remain * p.disc_end,
+        build_capex_pv=bcapex * p.disc_start[btau],
+        build_opex_pv=bopex.sum(axis=1),
+        build_residual_pv=bcapex * bremain * p.disc_end,
+        enter_capex_pv=p.entry_capex[ent["region"], ent["period"]] * p.disc_start[ent["period"]],
+        serve_revenue_pv=price * p.disc_mid[s["period"]],
+        short_penalty_pv=p.camp_penalty[sh["campaign"]] * p.disc_mid[deadline[sh["campaign"]]],
+    )
+
+
+def define_objective(b: Builder, v: Vars, p: Params, t: Tables) -> tuple[bool, float]:
+    """Add the objective terms; return (maximise?, constant term)."""
+    o = objective_parts(v, p, t)
+    value = [
+        (v.pods, o.pods_residual_pv - o.pods_capex_pv - o.pods_opex_pv),
+        (v.build, o.build_residual_pv - o.build_capex_pv - o.build_opex_pv),
+        (v.enter, -o.enter_capex_pv),
+        (v.serve, o.serve_revenue_pv),
+        (v.short, -o.short_penalty_pv),
+    ]
+    if t.objective.kind == "max_npv":
+        for block, coef in value:
+            b.add_objective(block, coef)
+        return True, 0.0
+    for block, coef in value:
+        b.add_objective(block, -coef)
+    penalty = t.objective.unserved_penalty_rmb_per_zflop / 1e6
+    constant = float((penalty * p.demand * p.disc_mid[None, :]).sum())
+    return False, constant

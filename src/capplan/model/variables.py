@@ -1,0 +1,76 @@
+"""The decision variables and their domains.
+
+Domains carry three of the model's rules, so that no row is needed for them:
+eligibility (pods exist only for allowed region-part pairs), data residency (a demand
+segment is served only from regions of its zone) and the state-work rule (a domestic-only
+segment is served only by domestic parts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from capplan.model.algebra import Builder, Entries
+from capplan.model.params import Params
+
+
+@dataclass(frozen=True)
+class Vars:
+    build: Entries  # (region, period) integer: modules whose construction starts in period
+    enter: Entries  # (region, period) binary: the region is entered in period
+    pods: Entries  # (region, part, period) integer: pods bought and installed in period
+    serve: Entries  # (segment, region, part, period) ZFLOP of inference served
+    train: Entries  # (campaign, region, part, period) ZFLOP of training delivered
+    short: Entries  # (campaign,) ZFLOP a penalised campaign is short at its deadline
+
+
+def module_bound(p: Params) -> np.ndarray:
+    """Largest number of modules a region can start in one period (R,).
+
+    The smallest of the per-period MW limit, the horizon MW limit and what the whole budget
+    could buy at the cheapest period's price; finite bounds keep the MIP tight.
+    """
+    by_total = np.floor(p.mw_total / p.module_mw + 1e-9)
+    cheapest = np.where(p.module_capex.min(axis=1) > 0, p.module_capex.min(axis=1), np.nan)
+    by_budget = np.where(np.isnan(cheapest), np.inf, np.floor(p.budget_total / cheapest + 1e-9))
+    return np.minimum(np.minimum(p.build_cap, by_total), by_budget)
+
+
+def define_variables(b: Builder, p: Params) -> Vars:
+    """Add every variable block with its bounds and integrality."""
+    T = len(p.sets["period"])
+    periods = np.arange(T)
+    # a build must power on within the horizon to be of use
+    on_time = periods[None, :] + p.offset[:, None] <= T - 1
+    cap = module_bound(p)
+    build = b.add_variables(
+        "build", ("region", "period"), mask=on_time, ub=cap[:, None], integer=True
+    )
+    enter = b.add_variables(
+        "enter", ("region", "period"), mask=on_time & p.needs_entry[:, None], ub=1.0,
+        integer=True,
+    )
+    by_budget = np.floor(p.budget_total / np.where(p.pod_capex > 0, p.pod_capex, np.nan) + 1e-9)
+    pod_ub = np.minimum(p.pod_cap, np.nan_to_num(by_budget, nan=np.inf))
+    pods = b.add_variables(
+        "pods", ("region", "part", "period"),
+        mask=np.broadcast_to(p.eligible[:, :, None], p.pod_cap.shape),
+        ub=pod_ub, integer=True,
+    )
+    serve_mask = (
+        (p.seg_zone[:, None, None] == p.zone[None, :, None])
+        & p.eligible[None, :, :]
+        & (~p.seg_domestic_only[:, None, None] | p.domestic[None, None, :])
+    )
+    serve = b.add_variables(
+        "serve", ("segment", "region", "part", "period"),
+        mask=np.broadcast_to(serve_mask[..., None], (*serve_mask.shape, T)),
+    )
+    train = b.add_variables(
+        "train", ("campaign", "region", "part", "period"),
+        mask=p.camp_option[..., None] & p.camp_window[:, None, None, :],
+    )
+    short = b.add_variables("short", ("campaign",), mask=~np.isnan(p.camp_penalty))
+    return Vars(build, enter, pods, serve, train, short)
