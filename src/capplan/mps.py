@@ -37,7 +37,8 @@ Sections and the conventions used:
   ignored.
 * Only the first RHS, RANGES and BOUNDS set is used; entries of other sets are skipped
   with an :class:`MpsWarning`.  The set name may be omitted.
-* Values of magnitude 1e30 or more in RHS, RANGES and BOUNDS are infinite.
+* Values of magnitude 1e30 or more in RHS, RANGES and BOUNDS are infinite (except a
+  right-hand side on the objective row, which must give a finite ``c0``).
 * ``ENDATA`` is required: a file that ends without it is taken as truncated.
 
 Malformed input raises :class:`MpsError` (a :class:`ValueError`) naming the file, the
@@ -52,7 +53,11 @@ Writers
 =======
 
 :func:`write_mps` writes free MPS that :func:`read_mps` reads back to the same arrays
-(numbers are written with ``repr``, which round-trips floats exactly).
+(numbers are written with ``repr``, which round-trips floats exactly).  The one
+exception is inherent to RANGES, which readers turn into bounds by computing
+``rhs -+ |R|``: for a few ranged rows (such as [-2.21873532668027, 7.559800490466841]) no
+``R`` gives both bounds back exactly, and one bound comes back within one unit in the
+last place of the larger bound.
 :func:`write_lp` writes CPLEX LP format through OR-Tools' exporter.  Both take names from
 ``lp.var_names()`` / ``lp.row_names()`` and sanitise them for the format, keeping them
 unique.
@@ -266,7 +271,8 @@ class _Parser:
             return
         for k in range(start, n, 2):
             i = self.row(tokens[k])
-            value = self.number(tokens[k + 1], infinite=True)
+            # No infinity convention for the objective constant: it must be finite.
+            value = self.number(tokens[k + 1], infinite=i >= 0)
             if section == "RHS":
                 if i >= 0:
                     self.rhs[i] = value
@@ -481,8 +487,8 @@ class _Parser:
             maximize=self.maximize,
             c0=float(self.c0),
             name=self.name,
-            var_blocks={"x": Block("x", 0, pd.Index(self.col_names, dtype=object))},
-            row_blocks={"row": Block("row", 0, pd.Index(self.row_names, dtype=object))},
+            var_blocks={"x": Block("x", 0, pd.Index(self.col_names))},
+            row_blocks={"row": Block("row", 0, pd.Index(self.row_names))},
         )
 
 
@@ -606,18 +612,24 @@ def _row_entry(lb: float, ub: float) -> tuple[str, float, float | None]:
         return "G", lb, None
     if lb == ub:
         return "E", lb, None
-    # The reader computes rhs -+ |R| in floating point: pick a form and an R (the
-    # nearest floats to ub - lb) that give back exactly the other bound.
-    r0 = ub - lb
+    if lb > ub:
+        raise ValueError(f"row bounds {lb} > {ub}: MPS cannot express an empty range")
+    if ub - lb >= MPS_INFINITY:
+        raise ValueError(f"row range [{lb}, {ub}] is too wide for MPS (>= 1e30)")
+    # The reader computes rhs -+ |R| in floating point: pick a form and an R (ub - lb or
+    # a neighbouring float) that gives back exactly the other bound.  That is not always
+    # possible (e.g. [-2.21873532668027, 7.559800490466841]); then take the closest.
+    best: tuple[float, str, float, float] = (math.inf, "L", ub, ub - lb)
     for kind, rhs, sign, target in (("L", ub, -1.0, lb), ("G", lb, 1.0, ub)):
-        r = r0
+        r = ub - lb
         for _ in range(4):
             got = rhs + sign * r
             if got == target:
                 return kind, rhs, r
+            best = min(best, (abs(got - target), kind, rhs, r))
             # ``got`` moves with ``sign * r``: step r towards the target.
             r = math.nextafter(r, math.inf if (target - got) * sign > 0 else -math.inf)
-    return "L", ub, r0  # no exact form: off by one rounding at most
+    return best[1], best[2], best[3]
 
 
 def format_mps(lp: LinearProgram) -> str:
@@ -706,7 +718,9 @@ def write_mps(lp: LinearProgram, path: str | os.PathLike[str]) -> None:
     through ``RANGES``, every non-default bound (``FR``/``MI``/``BV`` where they apply,
     ``PL`` for integer columns without an upper bound), and ``c0`` as the right-hand side
     ``-c0`` of the objective row.  Rows with no finite bound are written as ``G`` rows
-    with right-hand side ``-1e30``, which reads back as a free row.  Names come from
+    with right-hand side ``-1e30``, which reads back as a free row.  Finite bounds of
+    magnitude 1e30 or more read back as infinite; a row with ``row_lb > row_ub`` cannot
+    be written (``ValueError``).  Names come from
     ``lp.var_names()`` / ``lp.row_names()`` with whitespace replaced by ``_`` and
     repeats made unique.
     """
@@ -811,10 +825,42 @@ def format_lp(lp: LinearProgram) -> str:
     h.set_name(_LP_BAD.sub("_", lp.name))
     options = mbh.MPModelExportOptions()
     options.max_line_length = 255  # CPLEX reads lines of up to 560 characters
+    options.show_unused_variables = True  # keep columns without coefficients
     text: str = h.export_to_lp_string(options)
     if not text:
         raise ValueError("OR-Tools could not export the model to LP format")
-    return text
+    return _fix_lp_bounds(text)
+
+
+_LP_UPPER_ONLY = re.compile(r"^ (\S+) <= (\S+)$", re.MULTILINE)
+_LP_AFTER_BOUNDS = ("Binaries", "Generals", "End")
+
+
+def _fix_lp_bounds(text: str) -> str:
+    """Make OR-Tools' bound lines for columns with lb = -inf say so.
+
+    OR-Tools 9.15 writes a column with bounds (-inf, u] as ``x <= u``, which CPLEX-LP
+    readers (CPLEX, Gurobi, HiGHS, CBC) read with the default lower bound 0, i.e. as
+    [0, u].  In the Bounds section a line with only ``<= u`` comes from exactly these
+    columns (a finite lower bound alone is written ``l <= x``, with the number first), so
+    it becomes ``-inf <= x <= u``.
+    """
+    start = text.find("\nBounds\n")
+    if start < 0:
+        return text
+    ends = [text.find(f"\n{word}\n", start + 1) for word in _LP_AFTER_BOUNDS]
+    stop = min((i for i in ends if i >= 0), default=len(text))
+    fixed = _LP_UPPER_ONLY.sub(_upper_only_line, text[start:stop])
+    return text[:start] + fixed + text[stop:]
+
+
+def _upper_only_line(match: re.Match[str]) -> str:
+    """`` x <= u`` -> `` -inf <= x <= u``; `` l <= x`` (a number first) stays."""
+    try:
+        float(match.group(1))
+    except ValueError:  # a name: our names never read as numbers
+        return f" -inf <= {match.group(1)} <= {match.group(2)}"
+    return match.group(0)
 
 
 def write_lp(lp: LinearProgram, path: str | os.PathLike[str]) -> None:
@@ -825,6 +871,8 @@ def write_lp(lp: LinearProgram, path: str | os.PathLike[str]) -> None:
     as a number or keyword get a leading ``_``, and repeats are made unique.  The
     exporter writes a ranged row ``r`` as two rows ``r_lhs`` and ``r_rhs``, drops rows
     with no finite bound, and writes a non-zero ``c0`` as a variable ``Constant`` fixed
-    to 1 (no model name can clash with these).
+    to 1 (no model name can clash with these).  Its bound lines for columns with lower
+    bound -inf and a finite upper bound (``x <= u``, which LP readers take as [0, u])
+    are rewritten as ``-inf <= x <= u``; columns without coefficients are kept.
     """
     Path(path).write_text(format_lp(lp), encoding="utf-8")

@@ -1,1 +1,79 @@
-"""capplan.backends."""
+"""The solver backends by name: ``get_backend("highs").solve(lp, SolveOptions())``.
+
+Importing this package is cheap: OR-Tools and PuLP are imported when a backend first
+checks its availability or solves.
+"""
+
+from __future__ import annotations
+
+from capplan.backends.base import Backend, Features, Result, SolveOptions, Status
+from capplan.backends.ortools_backend import (
+    GlopBackend,
+    HighsBackend,
+    PdlpBackend,
+    ScipBackend,
+)
+from capplan.backends.pulp_backend import (
+    CbcBackend,
+    CplexBackend,
+    GlpkBackend,
+    GurobiBackend,
+)
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "Backend",
+    "Features",
+    "Result",
+    "SolveOptions",
+    "Status",
+    "available_backends",
+    "backend_table",
+    "get_backend",
+]
+
+DEFAULT_BACKEND = "highs"
+
+BACKENDS: dict[str, type[Backend]] = {
+    cls.name: cls
+    for cls in (
+        HighsBackend,
+        ScipBackend,
+        GlopBackend,
+        PdlpBackend,
+        CbcBackend,
+        GlpkBackend,
+        GurobiBackend,
+        CplexBackend,
+    )
+}
+
+
+def get_backend(name: str) -> Backend:
+    """A fresh backend for ``name``; ``KeyError`` naming the known backends otherwise."""
+    try:
+        cls = BACKENDS[name]
+    except KeyError:
+        raise KeyError(f"unknown solver backend {name!r}; known: {', '.join(BACKENDS)}") from None
+    return cls()
+
+
+def available_backends() -> list[str]:
+    """Names of the backends usable on this machine, in registry order."""
+    return [name for name, cls in BACKENDS.items() if cls.is_available()]
+
+
+def backend_table() -> list[dict[str, object]]:
+    """One row per backend: name, family, available, mip, duals, bound."""
+    return [
+        {
+            "name": name,
+            "family": getattr(cls, "family", ""),
+            "available": cls.is_available(),
+            "mip": cls.features.mip,
+            "duals": cls.features.duals,
+            "bound": cls.features.bound,
+        }
+        for name, cls in BACKENDS.items()
+    ]

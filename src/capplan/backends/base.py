@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -94,3 +95,46 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def solve(self, lp: LinearProgram, options: SolveOptions) -> Result:
         """Solve ``lp``; never raise for solver outcomes, report them in the Result."""
+
+
+def settle_infeasible_or_unbounded(
+    backend: Backend, lp: LinearProgram, options: SolveOptions
+) -> tuple[Status, str, float]:
+    """Tell an infeasible program from an unbounded one by a zero-objective solve.
+
+    Presolves blur the two (GLOP reports an unbounded LP as infeasible, HiGHS returns
+    "unbounded or infeasible" for MIPs, an unbounded LP relaxation says nothing about the
+    MIP), so a backend that is told either calls this.  With the objective set to zero the
+    program cannot be unbounded: a feasible point means the original objective is
+    unbounded, infeasibility means the original is infeasible.  Returns the status, a
+    sentence for ``Result.message`` and the seconds the check took.
+    """
+    if not np.any(lp.c):
+        return Status.INFEASIBLE, "", 0.0
+    probe = backend.solve(dataclasses.replace(lp, c=np.zeros_like(lp.c), c0=0.0), options)
+    seconds = probe.fill_time_s + probe.solve_time_s + probe.extract_time_s
+    if probe.status.has_solution:
+        return Status.UNBOUNDED, "a zero-objective solve found a feasible point", seconds
+    if probe.status is Status.INFEASIBLE:
+        return Status.INFEASIBLE, "confirmed by a zero-objective solve", seconds
+    note = f"the zero-objective check ended {probe.status.value}: {probe.message}".rstrip(": ")
+    return Status.INFEASIBLE_OR_UNBOUNDED, note, seconds
+
+
+def hold_to_gap(result: Result, lp: LinearProgram, options: SolveOptions) -> str:
+    """Downgrade a MIP ``OPTIMAL`` to ``FEASIBLE`` when its known gap exceeds the request.
+
+    Returns a sentence for ``Result.message`` when it downgrades, else ``""``.
+    """
+    if (
+        result.status is Status.OPTIMAL
+        and lp.is_mip
+        and result.gap is not None
+        and result.gap > options.mip_gap + 1e-9
+    ):
+        result.status = Status.FEASIBLE
+        return (
+            f"{result.backend} said optimal but the gap {result.gap:.3g} exceeds "
+            f"the requested {options.mip_gap:g}"
+        )
+    return ""

@@ -8,10 +8,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from capplan.config.schema import ModelFile, Policy
+from capplan.config.schema import TABLE_KEYS, ModelFile, Policy
 from capplan.errors import Problem
 
 ALL = "*"
+MAX_LISTED = 12  # names listed in an "expected one of" message
+MAX_MISSING_ROWS = 20  # missing rows reported per table
 
 
 def split_list(cell: str) -> list[str]:
@@ -24,18 +26,32 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _listing(known: list[str]) -> str:
+    shown = ", ".join(known[:MAX_LISTED])
+    return shown + (f" ... ({len(known)} in all)" if len(known) > MAX_LISTED else "")
+
+
 def _unknown(
-    file: str, where: str, what: str, name: str, known: Iterable[str]
+    file: str, where: str, what: str, name: str, known: Iterable[str], source: str = ""
 ) -> Problem:
+    """An unknown name: the name, the closest known one, and the names it may be."""
     known = list(known)
+    among = f" {source}" if source else ""
+    if what == "period":
+        label = f"period {name!r} is outside the horizon"
+    else:
+        label = f"unknown {what} {name!r}"
     return Problem(
-        file, where, f"unknown {what} {name!r}{_hint(name, known)}; known: {', '.join(known)}"
+        file, where, f"{label}{_hint(name, known)}; expected one of{among}: {_listing(known)}"
     )
 
 
-def _row(frame: pd.DataFrame, i: int, keys: list[str]) -> str:
-    ident = ", ".join(f"{k}={frame.at[i, k]}" for k in keys)
-    return f"row {i + 2} ({ident})"
+def _row(frame: pd.DataFrame, i: int, keys: Iterable[str]) -> str:
+    """``row 5 (part=H20, region=Brazl)``: the row number in the file and its key."""
+    lines = frame.attrs.get("lines")
+    number = lines[i] if lines is not None and i < len(lines) else i + 2
+    ident = ", ".join(f"{k}={frame.at[i, k]}" for k in keys if not pd.isna(frame.at[i, k]))
+    return f"row {number}" + (f" ({ident})" if ident else "")
 
 
 def cross_check(
@@ -49,63 +65,114 @@ def cross_check(
     region_names = list(regions["region"])
     part_names = list(parts["part"])
     zones = list(dict.fromkeys(regions["zone"]))
+    horizon = f"horizon.periods of {files['model']}"
+    zone_source = f"the zones of {files['regions']}"
 
-    def refs(table: str, column: str, known: list[str], what: str) -> None:
+    def refs(table: str, column: str, known: list[str], what: str, source: str = "") -> None:
         frame = tables[table]
+        keys = dict.fromkeys([*TABLE_KEYS[table], column])
         for i, value in frame[column].items():
             if not pd.isna(value) and value not in known:
-                where = _row(frame, int(i), [column]) + f", column {column}"
-                out.append(_unknown(files[table], where, what, value, known))
+                where = _row(frame, int(i), keys) + f", column {column}"
+                out.append(_unknown(files[table], where, what, value, known, source))
 
     # model file
     per = model.budget.per_period_rmb_bn
     if per is not None:
         for p in per:
             if p not in periods:
-                out.append(_unknown(files["model"], f"budget.per_period_rmb_bn.{p}",
-                                    "period", p, periods))
+                out.append(
+                    _unknown(
+                        files["model"],
+                        f"budget.per_period_rmb_bn.{p}",
+                        "period",
+                        p,
+                        periods,
+                        "horizon.periods",
+                    )
+                )
         for p in periods:
             if p not in per:
-                out.append(Problem(files["model"], f"budget.per_period_rmb_bn.{p}",
-                                   "missing: every period of horizon.periods needs a cap"))
+                out.append(
+                    Problem(
+                        files["model"],
+                        f"budget.per_period_rmb_bn.{p}",
+                        "missing: expected a cap for every period of horizon.periods",
+                    )
+                )
 
     refs("supply", "part", part_names, "part")
-    refs("supply", "period", periods, "period")
+    refs("supply", "period", periods, "period", horizon)
     refs("eligibility", "part", part_names, "part")
     refs("eligibility", "region", region_names, "region")
-    refs("demand", "zone", zones, "zone (not the zone of any region)")
-    refs("demand", "period", periods, "period")
-    refs("exchange_rates", "period", periods, "period")
-    refs("campaigns", "deadline", periods, "period")
-    refs("campaigns", "earliest", periods, "period")
+    refs("demand", "zone", zones, "zone", zone_source)
+    refs("demand", "period", periods, "period", horizon)
+    refs("exchange_rates", "period", periods, "period", horizon)
+    refs("campaigns", "deadline", periods, "period", horizon)
+    refs("campaigns", "earliest", periods, "period", horizon)
 
-    out += _complete(tables["supply"], files["supply"],
-                     {"part": part_names, "market": ["china", "overseas"], "period": periods})
-    out += _complete(tables["eligibility"], files["eligibility"],
-                     {"part": part_names, "region": region_names})
+    out += _complete(
+        tables["supply"],
+        files["supply"],
+        {"part": part_names, "market": ["china", "overseas"], "period": periods},
+    )
+    out += _complete(
+        tables["eligibility"], files["eligibility"], {"part": part_names, "region": region_names}
+    )
     out += _complete(tables["demand"], files["demand"], {"zone": zones, "period": periods})
     currencies = sorted({*regions["currency"], "CNY", "USD"})
-    out += _complete(tables["exchange_rates"], files["exchange_rates"],
-                     {"currency": currencies, "period": periods})
+    out += _complete(
+        tables["exchange_rates"],
+        files["exchange_rates"],
+        {"currency": currencies, "period": periods},
+    )
 
     for zone in policy.state_share:
         if zone not in zones:
-            out.append(_unknown(files["policy"], f"state_share.{zone}", "zone", zone, zones))
+            out.append(
+                _unknown(files["policy"], f"state_share.{zone}", "zone", zone, zones, zone_source)
+            )
 
     out += _check_campaigns(tables, files, periods, region_names, part_names)
     return out
 
 
 def _complete(frame: pd.DataFrame, file: str, dims: dict[str, list[str]]) -> list[Problem]:
-    """A row must exist for every combination of ``dims`` (missing rows are errors)."""
-    have = set(frame[list(dims)].itertuples(index=False, name=None))
+    """A row must exist for every combination of ``dims`` (missing rows are errors).
+
+    A row with an unknown name (already reported, usually a typo) is taken to be the
+    missing row it matches on its known names, so one typo gives one message.
+    """
+    known = [set(v) for v in dims.values()]
+    have: set[tuple[str, ...]] = set()
+    strays: list[tuple[str, ...]] = []
+    for combo in frame[list(dims)].itertuples(index=False, name=None):
+        ok = all(v in k for v, k in zip(combo, known, strict=True))
+        (have.add if ok else strays.append)(combo)
+
+    def explained(combo: tuple[str, ...]) -> bool:
+        for j, stray in enumerate(strays):
+            if all(s == c or s not in k for s, c, k in zip(stray, combo, known, strict=True)):
+                del strays[j]
+                return True
+        return False
+
     out = []
     for combo in itertools.product(*dims.values()):
-        if combo not in have:
+        if combo not in have and not explained(combo):
             ident = ", ".join(f"{k}={v}" for k, v in zip(dims, combo, strict=True))
-            out.append(Problem(file, ident, "missing row: every combination of "
-                               f"{' x '.join(dims)} needs one"))
-    return out[:20]
+            out.append(
+                Problem(
+                    file,
+                    ident,
+                    f"missing row: expected one row for every combination of {' x '.join(dims)}",
+                )
+            )
+    if len(out) > MAX_MISSING_ROWS:
+        more = len(out) - MAX_MISSING_ROWS
+        out = out[:MAX_MISSING_ROWS]
+        out.append(Problem(file, "", f"... and {more} more missing rows"))
+    return out
 
 
 def _check_campaigns(
@@ -126,24 +193,42 @@ def _check_campaigns(
         bad = False
         for name in regs:
             if name != ALL and name not in region_names:
-                out.append(_unknown(files["campaigns"], where + ", column regions", "region",
-                                    name, region_names))
+                out.append(
+                    _unknown(
+                        files["campaigns"], where + ", column regions", "region", name, region_names
+                    )
+                )
                 bad = True
         for name in prts:
             if name != ALL and name not in part_names:
-                out.append(_unknown(files["campaigns"], where + ", column parts", "part",
-                                    name, part_names))
+                out.append(
+                    _unknown(files["campaigns"], where + ", column parts", "part", name, part_names)
+                )
                 bad = True
-        if row["earliest"] in periods and row["deadline"] in periods and (
-            periods.index(row["earliest"]) > periods.index(row["deadline"])
+        if (
+            row["earliest"] in periods
+            and row["deadline"] in periods
+            and (periods.index(row["earliest"]) > periods.index(row["deadline"]))
         ):
-            out.append(Problem(files["campaigns"], where + ", column earliest",
-                               f"earliest {row['earliest']} is after deadline {row['deadline']}"))
+            out.append(
+                Problem(
+                    files["campaigns"],
+                    where + ", column earliest",
+                    f"earliest {row['earliest']} is after deadline "
+                    f"{row['deadline']}: expected earliest <= deadline",
+                )
+            )
         if bad:
             continue
         regs = region_names if ALL in regs else regs
         prts = part_names if ALL in prts else prts
         if not any((r, p) in allowed for r in regs for p in prts):
-            out.append(Problem(files["campaigns"], where, "no eligible region: none of its "
-                               "regions may install any of its parts (see eligibility.csv)"))
+            out.append(
+                Problem(
+                    files["campaigns"],
+                    where,
+                    "no eligible region: none of its "
+                    "regions may install any of its parts (see eligibility.csv)",
+                )
+            )
     return out

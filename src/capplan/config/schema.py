@@ -61,8 +61,10 @@ class Finance(_Yaml):
 
     wacc: float = Field(ge=0, lt=1, description="Cost of capital per year (0.079 = 7.9%).")
     server_uplift: float = Field(
-        0.30, ge=0, le=5, description="Share added to an accelerator's price for server, host "
-        "and network."
+        0.30,
+        ge=0,
+        le=5,
+        description="Share added to an accelerator's price for server, host and network.",
     )
     maintenance_rate_hardware: float = Field(
         0.03, ge=0, le=1, description="Hardware maintenance per year, share of purchase price."
@@ -82,8 +84,9 @@ class Objective(_Yaml):
     """What the plan optimises."""
 
     kind: Literal["max_npv", "min_cost"] = Field(
-        "max_npv", description="max_npv: revenue - capex - opex + residual; min_cost: present "
-        "cost plus a penalty on unserved demand."
+        "max_npv",
+        description="max_npv: revenue - capex - opex + residual; min_cost: present "
+        "cost plus a penalty on unserved demand.",
     )
     unserved_penalty_rmb_per_zflop: float = Field(
         20000.0, ge=0, description="min_cost only: penalty per ZFLOP of unserved demand, RMB."
@@ -138,12 +141,14 @@ class Policy(_Yaml):
         "and must run on domestic parts.",
     )
     min_domestic_share_china: Share | None = Field(
-        None, description="Minimum share of China's installed compute (peak TFLOPS) on "
-        "domestic parts, each period; null = no rule."
+        None,
+        description="Minimum share of China's installed compute (peak TFLOPS) on "
+        "domestic parts, each period; null = no rule.",
     )
     max_foreign_vendor_share: Share | None = Field(
-        None, description="Maximum share of the whole fleet's installed compute from any one "
-        "foreign vendor, each period; null = no cap."
+        None,
+        description="Maximum share of the whole fleet's installed compute from any one "
+        "foreign vendor, each period; null = no cap.",
     )
 
 

@@ -110,7 +110,8 @@ def build_tables(config: Config) -> Tables:
 
     per = m.budget.per_period_rmb_bn
     budget_period = pd.Series(
-        [per[p] * 1e3 if per is not None else math.inf for p in periods], index=periods,
+        [per[p] * 1e3 if per is not None else math.inf for p in periods],
+        index=periods,
         name="budget_rmb_m",
     )
     return Tables(
@@ -174,10 +175,13 @@ def _campaigns(
             "zflop": frame["flop"].to_numpy() / ZFLOP,
             "earliest": [0 if pd.isna(e) else pos[e] for e in frame["earliest"]],
             "deadline": [pos[d] for d in frame["deadline"]],
-            "late_penalty_rmb_per_zflop": frame["late_penalty_rmb_per_zflop"].astype(float),
+            "late_penalty_rmb_per_zflop": pd.to_numeric(
+                frame["late_penalty_rmb_per_zflop"]
+            ).to_numpy(dtype=float),
         },
         index=pd.Index(frame["campaign"], name="campaign"),
-    )
+    ).astype({"zflop": float, "earliest": np.int64, "deadline": np.int64,
+              "late_penalty_rmb_per_zflop": float})
     rows = []
     for _, row in frame.iterrows():
         regs = list(regions) if ALL in split_list(row["regions"]) else split_list(row["regions"])

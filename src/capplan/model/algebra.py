@@ -134,8 +134,10 @@ class Builder:
         """
         vals = np.broadcast_to(np.asarray(coef, dtype=float), cols.shape)
         table = self.lookup(rows)
-        where = tuple(row_codes[d] for d in rows.dims) if rows.dims else (
-            np.zeros(cols.shape, dtype=np.int64),
+        where = (
+            tuple(row_codes[d] for d in rows.dims)
+            if rows.dims
+            else (np.zeros(cols.shape, dtype=np.int64),)
         )
         r = table[where]
         keep = (r >= 0) & (vals != 0)
@@ -151,7 +153,8 @@ class Builder:
         col_ub = np.concatenate([v[2] for v in self._vars]) if self._vars else np.zeros(0)
         integer = (
             np.concatenate([np.full(v[0].size, v[3]) for v in self._vars])
-            if self._vars else np.zeros(0, dtype=bool)
+            if self._vars
+            else np.zeros(0, dtype=bool)
         )
         row_lb = np.concatenate([r[1] for r in self._rows]) if self._rows else np.zeros(0)
         row_ub = np.concatenate([r[2] for r in self._rows]) if self._rows else np.zeros(0)
@@ -168,8 +171,16 @@ class Builder:
         A = sp.csr_matrix((vv, (rr, cc)), shape=(m, n))
         A.sum_duplicates()
         return LinearProgram(
-            c=c, A=A, row_lb=row_lb, row_ub=row_ub, col_lb=col_lb, col_ub=col_ub,
-            integer=integer.astype(bool), maximize=maximize, c0=c0, name=name,
+            c=c,
+            A=A,
+            row_lb=row_lb,
+            row_ub=row_ub,
+            col_lb=col_lb,
+            col_ub=col_ub,
+            integer=integer.astype(bool),
+            maximize=maximize,
+            c0=c0,
+            name=name,
             var_blocks={v[0].name: self._block(v[0]) for v in self._vars},
             row_blocks={r[0].name: self._block(r[0]) for r in self._rows},
         )
@@ -183,6 +194,8 @@ class Builder:
             return pd.Index([entries.name], name="name")
         levels = [self.sets[d] for d in entries.dims]
         return pd.MultiIndex(
-            levels=levels, codes=[entries.codes[d] for d in entries.dims],
-            names=list(entries.dims), verify_integrity=False,
+            levels=levels,
+            codes=[entries.codes[d] for d in entries.dims],
+            names=list(entries.dims),
+            verify_integrity=False,
         )

@@ -63,12 +63,16 @@ def define_entry(b: Builder, v: Vars, p: Params) -> list[Entries]:
     b.add_terms(gate, {"region": bld["region"], "period": bld["period"]}, bld.ids, 1.0)
     bound = module_bound(p)
     i, t = _over_periods(np.arange(grid.shape[1])[None, :] >= e["period"][:, None])
-    b.add_terms(gate, {"region": e["region"][i], "period": t}, e.ids[i],
-                -bound[e["region"][i]])
-    b.add_terms(minimum, {"region": bld["region"], "period": bld["period"]}, bld.ids,
-                p.module_mw[bld["region"]])
-    b.add_terms(minimum, {"region": e["region"], "period": e["period"]}, e.ids,
-                -p.min_first_mw[e["region"]])
+    b.add_terms(gate, {"region": e["region"][i], "period": t}, e.ids[i], -bound[e["region"][i]])
+    b.add_terms(
+        minimum,
+        {"region": bld["region"], "period": bld["period"]},
+        bld.ids,
+        p.module_mw[bld["region"]],
+    )
+    b.add_terms(
+        minimum, {"region": e["region"], "period": e["period"]}, e.ids, -p.min_first_mw[e["region"]]
+    )
     return [once, gate, minimum]
 
 
@@ -100,19 +104,21 @@ def define_power(b: Builder, v: Vars, p: Params) -> Entries:
     rows = b.add_rows("power", ("region", "period"), ub=p.existing_mw[:, None])
     pods = v.pods
     i, t = _installed(v, p)
-    b.add_terms(rows, {"region": pods["region"][i], "period": t}, pods.ids[i],
-                p.pod_mw[pods["part"][i]])
+    b.add_terms(
+        rows, {"region": pods["region"][i], "period": t}, pods.ids[i], p.pod_mw[pods["part"][i]]
+    )
     bld = v.build
     j, t2 = _online(v, p)
-    b.add_terms(rows, {"region": bld["region"][j], "period": t2}, bld.ids[j],
-                -p.module_mw[bld["region"][j]])
+    b.add_terms(
+        rows, {"region": bld["region"][j], "period": t2}, bld.ids[j], -p.module_mw[bld["region"][j]]
+    )
     return rows
 
 
 def define_supply(b: Builder, v: Vars, p: Params) -> Entries:
     """Units obtainable per part, market and period (licences, foundry output, allocation).
 
-        supply[p,m,t]: sum_{r in m} S_p * pods[r,p,t] <= Q[p,m,t]          (units)
+    supply[p,m,t]: sum_{r in m} S_p * pods[r,p,t] <= Q[p,m,t]          (units)
     """
     pods = v.pods
     mask = np.zeros(b.shape(("part", "market", "period")), dtype=bool)
@@ -121,7 +127,8 @@ def define_supply(b: Builder, v: Vars, p: Params) -> Entries:
     b.add_terms(
         rows,
         {"part": pods["part"], "market": p.market[pods["region"]], "period": pods["period"]},
-        pods.ids, p.pod[pods["part"]],
+        pods.ids,
+        p.pod[pods["part"]],
     )
     return rows
 
@@ -139,22 +146,34 @@ def define_compute(b: Builder, v: Vars, p: Params) -> Entries:
     mask = np.broadcast_to(p.eligible[:, :, None], b.shape(("region", "part", "period")))
     rows = b.add_rows("compute", ("region", "part", "period"), mask=mask, ub=0.0)
     s = v.serve
-    b.add_terms(rows, {"region": s["region"], "part": s["part"], "period": s["period"]},
-                s.ids, 1.0 / p.util_inf[s["part"]])
+    b.add_terms(
+        rows,
+        {"region": s["region"], "part": s["part"], "period": s["period"]},
+        s.ids,
+        1.0 / p.util_inf[s["part"]],
+    )
     tr = v.train
-    b.add_terms(rows, {"region": tr["region"], "part": tr["part"], "period": tr["period"]},
-                tr.ids, 1.0 / p.util_tr[tr["part"]])
+    b.add_terms(
+        rows,
+        {"region": tr["region"], "part": tr["part"], "period": tr["period"]},
+        tr.ids,
+        1.0 / p.util_tr[tr["part"]],
+    )
     pods = v.pods
     i, t = _installed(v, p)
-    b.add_terms(rows, {"region": pods["region"][i], "part": pods["part"][i], "period": t},
-                pods.ids[i], -p.pod_peak_zflop[pods["part"][i]])
+    b.add_terms(
+        rows,
+        {"region": pods["region"][i], "part": pods["part"][i], "period": t},
+        pods.ids[i],
+        -p.pod_peak_zflop[pods["part"][i]],
+    )
     return rows
 
 
 def define_demand(b: Builder, v: Vars, p: Params) -> Entries:
     """Inference served in a segment is at most its demand (residency is in serve's domain).
 
-        demand[g,t]: sum_{r in zone(g), p} serve[g,r,p,t] <= D[g,t]          (ZFLOP)
+    demand[g,t]: sum_{r in zone(g), p} serve[g,r,p,t] <= D[g,t]          (ZFLOP)
     """
     rows = b.add_rows("demand", ("segment", "period"), ub=p.demand)
     s = v.serve
@@ -214,9 +233,7 @@ def define_budget(b: Builder, v: Vars, p: Params) -> list[Entries]:
     return out
 
 
-def define_domestic_share(
-    b: Builder, v: Vars, p: Params, share: float | None
-) -> Entries | None:
+def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -> Entries | None:
     """Optional: a minimum share of China's installed compute on domestic parts.
 
         domestic_share[t]: sum_{r in china, p, tau} a[p,tau,t] (d_p - delta) Phi_p pods[r,p,tau]
@@ -233,16 +250,20 @@ def define_domestic_share(
     keep = p.china[pods["region"][i]]
     i, t = i[keep], t[keep]
     part = pods["part"][i]
-    b.add_terms(rows, {"period": t}, pods.ids[i],
-                (p.domestic[part].astype(float) - share) * p.pod_pflops[part])
+    b.add_terms(
+        rows,
+        {"period": t},
+        pods.ids[i],
+        (p.domestic[part].astype(float) - share) * p.pod_pflops[part],
+    )
     return rows
 
 
 def define_vendor_cap(b: Builder, v: Vars, p: Params, share: float | None) -> Entries | None:
     """Optional: no foreign vendor supplies more than a share of the fleet's compute.
 
-        vendor_cap[v,t]: sum_{r,p,tau} a[p,tau,t] (1[vendor_p = v] - kappa) Phi_p pods[r,p,tau]
-                         <= 0                for every foreign vendor v     (PFLOPS)
+    vendor_cap[v,t]: sum_{r,p,tau} a[p,tau,t] (1[vendor_p = v] - kappa) Phi_p pods[r,p,tau]
+                     <= 0                for every foreign vendor v     (PFLOPS)
     """
     if share is None or not p.foreign_vendor.any():
         return None

@@ -80,8 +80,14 @@ def make_params(t: Tables) -> Params:
     segs, camps, markets = t.segments.index, t.campaigns.index, t.markets
     vendors, zones = t.vendors, t.zones
     sets = {
-        "region": regions, "part": parts, "period": periods, "segment": segs,
-        "campaign": camps, "market": markets, "vendor": vendors, "zone": zones,
+        "region": regions,
+        "part": parts,
+        "period": periods,
+        "segment": segs,
+        "campaign": camps,
+        "market": markets,
+        "vendor": vendors,
+        "zone": zones,
     }
     R, P, T = len(regions), len(parts), len(periods)
     reg, prt = t.regions, t.parts
@@ -116,19 +122,23 @@ def make_params(t: Tables) -> Params:
     pod_cap = pod_cap.transpose(1, 0, 2)
 
     eligible = (
-        t.eligible["allowed"].unstack("part").reindex(index=regions, columns=parts)
-        .to_numpy().astype(bool)
+        t.eligible["allowed"]
+        .unstack("part")
+        .reindex(index=regions, columns=parts)
+        .to_numpy()
+        .astype(bool)
     )
     unit_usd = t.unit_price_usd().to_numpy()
     pod_capex = (
         (pod * unit_usd)[None, :, None]
         * (1 + premium[:, market, :].transpose(1, 0, 2))
-        * usd[None, None, :] / 1e6
+        * usd[None, None, :]
+        / 1e6
     )
     module_capex = (module_mw * reg["capex_per_mw_m"].to_numpy(float))[:, None] * fx_region
     entry_capex = entry_cost[:, None] * fx_region
-    carbon_rmb_per_mwh = reg["grid_gco2_per_kwh"].to_numpy(float) / 1000 * (
-        t.finance.carbon_price_rmb_per_t
+    carbon_rmb_per_mwh = (
+        reg["grid_gco2_per_kwh"].to_numpy(float) / 1000 * (t.finance.carbon_price_rmb_per_t)
     )
     power = reg["power_price_per_mwh"].to_numpy(float)[:, None] * fx_region
     power = power + carbon_rmb_per_mwh[:, None]

@@ -49,15 +49,20 @@ def define_variables(b: Builder, p: Params) -> Vars:
         "build", ("region", "period"), mask=on_time, ub=cap[:, None], integer=True
     )
     enter = b.add_variables(
-        "enter", ("region", "period"), mask=on_time & p.needs_entry[:, None], ub=1.0,
+        "enter",
+        ("region", "period"),
+        mask=on_time & p.needs_entry[:, None],
+        ub=1.0,
         integer=True,
     )
     by_budget = np.floor(p.budget_total / np.where(p.pod_capex > 0, p.pod_capex, np.nan) + 1e-9)
     pod_ub = np.minimum(p.pod_cap, np.nan_to_num(by_budget, nan=np.inf))
     pods = b.add_variables(
-        "pods", ("region", "part", "period"),
+        "pods",
+        ("region", "part", "period"),
         mask=np.broadcast_to(p.eligible[:, :, None], p.pod_cap.shape),
-        ub=pod_ub, integer=True,
+        ub=pod_ub,
+        integer=True,
     )
     serve_mask = (
         (p.seg_zone[:, None, None] == p.zone[None, :, None])
@@ -65,11 +70,13 @@ def define_variables(b: Builder, p: Params) -> Vars:
         & (~p.seg_domestic_only[:, None, None] | p.domestic[None, None, :])
     )
     serve = b.add_variables(
-        "serve", ("segment", "region", "part", "period"),
+        "serve",
+        ("segment", "region", "part", "period"),
         mask=np.broadcast_to(serve_mask[..., None], (*serve_mask.shape, T)),
     )
     train = b.add_variables(
-        "train", ("campaign", "region", "part", "period"),
+        "train",
+        ("campaign", "region", "part", "period"),
         mask=p.camp_option[..., None] & p.camp_window[:, None, None, :],
     )
     short = b.add_variables("short", ("campaign",), mask=~np.isnan(p.camp_penalty))

@@ -51,23 +51,41 @@ def investments(model: Model, x: np.ndarray) -> pd.DataFrame:
     bld = x[v.build.ids]
     for i in np.flatnonzero(bld > 0.5):
         r, t = v.build["region"][i], v.build["period"][i]
-        rows.append((sets["period"][t], sets["region"][r], "data_centre", "",
-                     round(bld[i]), round(bld[i]) * p.module_mw[r],
-                     round(bld[i]) * p.module_capex[r, t]))
+        rows.append(
+            (
+                sets["period"][t],
+                sets["region"][r],
+                "data_centre",
+                "",
+                round(bld[i]),
+                round(bld[i]) * p.module_mw[r],
+                round(bld[i]) * p.module_capex[r, t],
+            )
+        )
     ent = x[v.enter.ids]
     for i in np.flatnonzero(ent > 0.5):
         r, t = v.enter["region"][i], v.enter["period"][i]
-        rows.append((sets["period"][t], sets["region"][r], "region_entry", "", 1, 0.0,
-                     p.entry_capex[r, t]))
+        rows.append(
+            (sets["period"][t], sets["region"][r], "region_entry", "", 1, 0.0, p.entry_capex[r, t])
+        )
     pods = x[v.pods.ids]
     for i in np.flatnonzero(pods > 0.5):
         r, q, t = v.pods["region"][i], v.pods["part"][i], v.pods["period"][i]
         n = round(pods[i])
-        rows.append((sets["period"][t], sets["region"][r], "accelerators", sets["part"][q],
-                     n, n * p.pod[q], n * p.pod_capex[r, q, t]))
+        rows.append(
+            (
+                sets["period"][t],
+                sets["region"][r],
+                "accelerators",
+                sets["part"][q],
+                n,
+                n * p.pod[q],
+                n * p.pod_capex[r, q, t],
+            )
+        )
     frame = pd.DataFrame(
-        rows, columns=["period", "region", "category", "part", "quantity", "amount",
-                       "capex_rmb_m"],
+        rows,
+        columns=["period", "region", "category", "part", "quantity", "amount", "capex_rmb_m"],
     ).astype({"quantity": int, "amount": float, "capex_rmb_m": float})
     order = {name: i for i, name in enumerate(sets["period"])}
     frame = frame.sort_values(
@@ -93,17 +111,19 @@ def capacity(model: Model, x: np.ndarray) -> pd.DataFrame:
     used = np.einsum("rpt,p->rt", installed, p.pod_mw)
     facility = used * p.pue[:, None]
     energy = facility * p.hours
-    frame = pd.DataFrame({
-        "period": np.tile(np.asarray(sets["period"]), R),
-        "region": np.repeat(np.asarray(sets["region"]), T),
-        "mw_online": online.ravel(),
-        "mw_used": used.ravel(),
-        "mw_free": (online - used).ravel(),
-        "facility_mw": facility.ravel(),
-        "energy_mwh": energy.ravel(),
-        "power_cost_rmb_m": (energy * p.power_rmb_per_mwh / 1e6).ravel(),
-        "tco2": (energy * p.gco2[:, None] / 1000).ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "period": np.tile(np.asarray(sets["period"]), R),
+            "region": np.repeat(np.asarray(sets["region"]), T),
+            "mw_online": online.ravel(),
+            "mw_used": used.ravel(),
+            "mw_free": (online - used).ravel(),
+            "facility_mw": facility.ravel(),
+            "energy_mwh": energy.ravel(),
+            "power_cost_rmb_m": (energy * p.power_rmb_per_mwh / 1e6).ravel(),
+            "tco2": (energy * p.gco2[:, None] / 1000).ravel(),
+        }
+    )
     return _clean(frame)
 
 
@@ -118,18 +138,21 @@ def fleet(model: Model, x: np.ndarray) -> pd.DataFrame:
     np.add.at(used, (s["region"], s["part"], s["period"]), x[s.ids] / p.util_inf[s["part"]])
     np.add.at(used, (tr["region"], tr["part"], tr["period"]), x[tr.ids] / p.util_tr[tr["part"]])
     r, q, t = np.nonzero(installed > TOL)
-    frame = pd.DataFrame({
-        "period": np.asarray(sets["period"])[t],
-        "region": np.asarray(sets["region"])[r],
-        "part": np.asarray(sets["part"])[q],
-        "domestic": p.domestic[q],
-        "pods": np.round(installed[r, q, t]).astype(int),
-        "units": np.round(installed[r, q, t] * p.pod[q]).astype(int),
-        "peak_pflops": installed[r, q, t] * p.pod_pflops[q],
-        "peak_zflop": peak[r, q, t],
-        "used_peak_zflop": used[r, q, t],
-        "utilisation": used[r, q, t] / peak[r, q, t],
-    })
+    frame = pd.DataFrame(
+        {
+            "period": np.asarray(sets["period"])[t],
+            "region": np.asarray(sets["region"])[r],
+            "part": np.asarray(sets["part"])[q],
+            "vendor": np.asarray(sets["vendor"])[p.vendor[q]],
+            "domestic": p.domestic[q],
+            "pods": np.round(installed[r, q, t]).astype(int),
+            "units": np.round(installed[r, q, t] * p.pod[q]).astype(int),
+            "peak_pflops": installed[r, q, t] * p.pod_pflops[q],
+            "peak_zflop": peak[r, q, t],
+            "used_peak_zflop": used[r, q, t],
+            "utilisation": used[r, q, t] / peak[r, q, t],
+        }
+    )
     frame["_t"] = t
     return _clean(frame.sort_values(["_t", "region", "part"]).drop(columns="_t"))
 
@@ -143,18 +166,21 @@ def demand(model: Model, x: np.ndarray) -> pd.DataFrame:
     s = v.serve
     np.add.at(served, (s["segment"], s["period"]), x[s.ids])
     segs = model.tables.segments
-    frame = pd.DataFrame({
-        "period": np.tile(np.asarray(sets["period"]), G),
-        "zone": np.repeat(segs["zone"].to_numpy(), T),
-        "segment": np.repeat(np.asarray(sets["segment"]), T),
-        "domestic_only": np.repeat(segs["domestic_only"].to_numpy(), T),
-        "demand_zflop": p.demand.ravel(),
-        "served_zflop": served.ravel(),
-        "unserved_zflop": (p.demand - served).ravel(),
-        "served_share": np.divide(served, p.demand, out=np.ones_like(served),
-                                  where=p.demand > 0).ravel(),
-        "revenue_rmb_m": (served * p.revenue).ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "period": np.tile(np.asarray(sets["period"]), G),
+            "zone": np.repeat(segs["zone"].to_numpy(), T),
+            "segment": np.repeat(np.asarray(sets["segment"]), T),
+            "domestic_only": np.repeat(segs["domestic_only"].to_numpy(), T),
+            "demand_zflop": p.demand.ravel(),
+            "served_zflop": served.ravel(),
+            "unserved_zflop": (p.demand - served).ravel(),
+            "served_share": np.divide(
+                served, p.demand, out=np.ones_like(served), where=p.demand > 0
+            ).ravel(),
+            "revenue_rmb_m": (served * p.revenue).ravel(),
+        }
+    )
     frame["_t"] = np.tile(np.arange(T), G)
     return _clean(frame.sort_values(["_t", "segment"]).drop(columns="_t"))
 
@@ -186,15 +212,17 @@ def campaigns(model: Model, x: np.ndarray) -> pd.DataFrame:
     short = np.zeros(len(t.campaigns))
     np.add.at(short, v.short["campaign"], x[v.short.ids])
     periods = np.asarray(t.periods)
-    frame = pd.DataFrame({
-        "campaign": np.asarray(t.campaigns.index),
-        "required_zflop": t.campaigns["zflop"].to_numpy(),
-        "delivered_zflop": delivered,
-        "short_zflop": short,
-        "earliest": periods[t.campaigns["earliest"].to_numpy()],
-        "deadline": periods[t.campaigns["deadline"].to_numpy()],
-        "required": t.campaigns["late_penalty_rmb_per_zflop"].isna().to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "campaign": np.asarray(t.campaigns.index),
+            "required_zflop": t.campaigns["zflop"].to_numpy(),
+            "delivered_zflop": delivered,
+            "short_zflop": short,
+            "earliest": periods[t.campaigns["earliest"].to_numpy()],
+            "deadline": periods[t.campaigns["deadline"].to_numpy()],
+            "required": t.campaigns["late_penalty_rmb_per_zflop"].isna().to_numpy(),
+        }
+    )
     return _clean(frame)
 
 
@@ -221,8 +249,9 @@ def budget(model: Model, x: np.ndarray) -> pd.DataFrame:
         "cap_rmb_m": p.budget_total,
     }
     frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-    frame["used_share"] = np.where(np.isfinite(frame["cap_rmb_m"]),
-                                   frame["capex_rmb_m"] / frame["cap_rmb_m"], np.nan)
+    frame["used_share"] = np.where(
+        np.isfinite(frame["cap_rmb_m"]), frame["capex_rmb_m"] / frame["cap_rmb_m"], np.nan
+    )
     frame["cap_rmb_m"] = frame["cap_rmb_m"].where(np.isfinite(frame["cap_rmb_m"]))
     return _clean(frame)
 
@@ -232,11 +261,15 @@ def present_values(model: Model, x: np.ndarray) -> dict[str, float]:
     p, v = model.params, model.vars
     o = objective_parts(v, p, model.tables)
     s = v.serve
-    revenue = float((p.revenue[s["segment"], s["period"]] * p.disc_mid[s["period"]]
-                     * x[s.ids]).sum())
+    revenue = float(
+        (p.revenue[s["segment"], s["period"]] * p.disc_mid[s["period"]] * x[s.ids]).sum()
+    )
     xs = {name: np.round(x[getattr(v, name).ids]) for name in ("pods", "build", "enter")}
-    capex = float(o.pods_capex_pv @ xs["pods"] + o.build_capex_pv @ xs["build"]
-                  + o.enter_capex_pv @ xs["enter"])
+    capex = float(
+        o.pods_capex_pv @ xs["pods"]
+        + o.build_capex_pv @ xs["build"]
+        + o.enter_capex_pv @ xs["enter"]
+    )
     opex = float(o.pods_opex_pv @ xs["pods"] + o.build_opex_pv @ xs["build"])
     residual = float(o.pods_residual_pv @ xs["pods"] + o.build_residual_pv @ xs["build"])
     penalty = float(p.camp_penalty[v.short["campaign"]] @ x[v.short.ids]) if v.short.size else 0.0

@@ -1,0 +1,215 @@
+"""run(): load -> tables -> build -> solve -> results -> write.  The CLI calls only this.
+
+Python users call the same functions::
+
+    from capplan.pipeline import solve
+    run = solve("models/base.yaml", write=False)
+    run.tables["investments"], run.summary["kpis"]["npv_rmb_m"]
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from capplan import __version__
+from capplan.backends import get_backend
+from capplan.backends.base import Result, SolveOptions, Status
+from capplan.config.loader import Config, load_config
+from capplan.data.tables import Tables, build_tables
+from capplan.errors import ExitCode
+from capplan.io import check_writable, default_run_dir, write_run
+from capplan.model.build import Model, build_model
+from capplan.results import tables as rt
+from capplan.results.kpis import kpis
+from capplan.results.marginal import marginal_values
+
+EXIT_FOR_STATUS = {
+    Status.OPTIMAL: ExitCode.OPTIMAL,
+    Status.FEASIBLE: ExitCode.NOT_PROVEN,
+    Status.INFEASIBLE: ExitCode.INFEASIBLE,
+    Status.UNBOUNDED: ExitCode.INFEASIBLE,
+    Status.INFEASIBLE_OR_UNBOUNDED: ExitCode.INFEASIBLE,
+    Status.NO_SOLUTION: ExitCode.SOLVER_ERROR,
+    Status.ERROR: ExitCode.SOLVER_ERROR,
+}
+
+
+@dataclass
+class Run:
+    """What one solve produced: the result, the tables, the summary and where it went."""
+
+    config: Config
+    model: Model
+    result: Result
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    out_dir: Path | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return EXIT_FOR_STATUS[self.result.status]
+
+
+def load(model_path: str | Path) -> tuple[Config, Tables]:
+    """Validate a model file with its inputs and derive the model's tables."""
+    config = load_config(model_path)
+    return config, build_tables(config)
+
+
+def solve(
+    model_path: str | Path,
+    *,
+    backend: str | None = None,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    out: str | Path | None = None,
+    outputs_dir: str | Path = "outputs",
+    force: bool = False,
+    write: bool = True,
+) -> Run:
+    """Solve a model and (unless ``write=False``) write its run folder.
+
+    Settings given here override the model file's ``solver`` section.  The run folder is
+    ``out`` if given (an existing one is replaced only with ``force``), else
+    ``<outputs_dir>/<model name>`` or the first free ``-2``, ``-3``... suffix.
+    """
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    config, tables = load(model_path)
+    times["load_s"] = time.perf_counter() - t0
+
+    settings = config.model.solver
+    name = backend or settings.backend
+    options = SolveOptions(
+        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
+        mip_gap=mip_gap if mip_gap is not None else settings.mip_gap,
+        threads=settings.threads,
+        seed=settings.seed,
+    )
+    out_dir: Path | None = None
+    if write:
+        out_dir = (
+            Path(out) if out is not None else default_run_dir(Path(outputs_dir), config.model.name)
+        )
+        check_writable(out_dir, force)
+
+    t0 = time.perf_counter()
+    model = build_model(tables)
+    times["build_s"] = time.perf_counter() - t0
+
+    solver = get_backend(name)
+    t0 = time.perf_counter()
+    result = solver.solve(model.lp, options)
+    times["solve_s"] = time.perf_counter() - t0
+
+    run = Run(config, model, result)
+    t0 = time.perf_counter()
+    mv_info: dict[str, Any] = {}
+    if result.status.has_solution and result.x is not None:
+        x = _integral(model, result.x)
+        run.tables = result_tables(model, x)
+        mv = marginal_values(model, x, name, replace(options, time_limit_s=None))
+        run.tables["marginal_values"] = mv.table
+        mv_info = {
+            "method": mv.method,
+            "lp_backend": mv.lp_result.backend,
+            "lp_status": str(mv.lp_result.status),
+            "lp_objective": mv.lp_result.objective,
+        }
+    times["extract_s"] = time.perf_counter() - t0
+    run.summary = summary(config, model, result, options, run.tables, times, mv_info)
+
+    if write and out_dir is not None and result.status.has_solution:
+        run.out_dir = write_run(out_dir, run.tables, run.summary, force)
+    return run
+
+
+def _integral(model: Model, x: np.ndarray) -> np.ndarray:
+    """Round integer columns of a MIP solution to exact whole numbers."""
+    out = x.copy()
+    mask = model.lp.integer
+    out[mask] = np.round(out[mask])
+    return out
+
+
+def result_tables(model: Model, x: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Every result table of a plan, by file name."""
+    return {
+        "investments": rt.investments(model, x),
+        "capacity": rt.capacity(model, x),
+        "fleet": rt.fleet(model, x),
+        "demand": rt.demand(model, x),
+        "serving": rt.serving(model, x),
+        "training": rt.training(model, x),
+        "campaigns": rt.campaigns(model, x),
+        "budget": rt.budget(model, x),
+    }
+
+
+def versions() -> dict[str, str]:
+    out = {"capplan": __version__, "python": platform.python_version()}
+    for pkg in ["ortools", "pulp", "pandas", "numpy", "scipy", "pydantic", "pyyaml"]:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def summary(
+    config: Config,
+    model: Model,
+    result: Result,
+    options: SolveOptions,
+    tables: dict[str, pd.DataFrame],
+    times: dict[str, float],
+    marginal: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything needed to trust and reproduce a run (written as summary.json)."""
+    lp = model.lp
+    out: dict[str, Any] = {
+        "model": config.model.name,
+        "model_file": str(config.model_path.name),
+        "input_hash": config.input_hash,
+        "status": str(result.status),
+        "message": result.message,
+        "objective_kind": config.model.objective.kind,
+        "objective_rmb_m": result.objective,
+        "bound_rmb_m": result.bound,
+        "gap": result.gap,
+        "solver": {
+            "backend": result.backend,
+            "version": result.solver_version,
+            "time_limit_s": options.time_limit_s,
+            "mip_gap": options.mip_gap,
+            "threads": options.threads,
+            "seed": options.seed,
+        },
+        "size": {
+            "variables": lp.num_vars,
+            "integer_variables": lp.num_integer,
+            "rows": lp.num_rows,
+            "nonzeros": lp.num_nonzeros,
+        },
+        "times": {k: round(v, 6) for k, v in times.items()},
+        "solver_times": {
+            "fill_s": round(result.fill_time_s, 6),
+            "solve_s": round(result.solve_time_s, 6),
+            "extract_s": round(result.extract_time_s, 6),
+        },
+        "versions": versions(),
+        "marginal_values": marginal,
+    }
+    if tables:
+        pv = rt.present_values(model, _integral(model, result.x))  # type: ignore[arg-type]
+        out["kpis"] = kpis(tables, pv)
+        out["present_values"] = {k: round(v, 6) for k, v in pv.items()}
+    return out
