@@ -20,7 +20,8 @@ Sections and the conventions used:
   ``'MARKER' 'INTORG'`` and ``'MARKER' 'INTEND'`` lines are integer.  **An integer
   column without bounds keeps the default bounds [0, +inf)**; some old readers make it
   binary ([0, 1]) instead -- this reader does not.  Repeated (row, column) entries are
-  summed; explicit zeros are dropped from the matrix.
+  summed (also when a column's lines are not adjacent); explicit zeros are dropped from
+  the matrix.
 * ``RHS`` -- defaults 0.  A right-hand side ``v`` on the objective row sets the objective
   constant ``c0 = -v`` (the row reads ``c @ x - v``).
 * ``RANGES`` -- with ``R`` the range value: ``E`` rows become ``[rhs, rhs + |R|]`` if
@@ -31,9 +32,9 @@ Sections and the conventions used:
   (upper bound ``+inf``, lower bound unchanged), ``BV`` (integer, ``[0, 1]``), ``LI`` /
   ``UI`` (integer with that lower / upper bound).  ``SC`` (semi-continuous) raises
   :class:`MpsError`.  **An ``UP`` or ``UI`` bound below 0 on a column whose lower bound
-  is 0 at that point also sets the lower bound to -inf** and emits an
-  :class:`MpsWarning` (the convention of CPLEX, HiGHS and others); a later ``LO`` bound
-  still overrides it.  ``FR``/``MI``/``PL``/``BV`` lines may carry a value; it is
+  is 0 at that point also sets the lower bound to -inf** (the convention of CPLEX,
+  HiGHS and others) and emits an :class:`MpsWarning`, unless a later ``LO``/``MI``/
+  ``FX``/``FR``/``BV``/``LI`` line sets the lower bound again (it then wins).  ``FR``/``MI``/``PL``/``BV`` lines may carry a value; it is
   ignored.
 * Only the first RHS, RANGES and BOUNDS set is used; entries of other sets are skipped
   with an :class:`MpsWarning`.  The set name may be omitted.
@@ -47,7 +48,8 @@ line number and what was expected.  Sections of non-linear or non-standard exten
 
 The column and row names of the file are kept as the index of one block each:
 ``var_blocks = {"x": Block("x", 0, pd.Index(col_names))}`` and
-``row_blocks = {"row": Block("row", 0, pd.Index(row_names))}``.
+``row_blocks = {"row": Block("row", 0, pd.Index(row_names))}``.  ``lp.var_names()``
+then gives ``x[NAME]`` (the block label); the file's own names are the block index.
 
 Writers
 =======

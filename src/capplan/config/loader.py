@@ -233,7 +233,10 @@ def _message(
     if value is None:
         blank = "empty cell" if not yaml_input else "missing value (null)"
         return f"{blank}: expected {_expected(err)}"
-    msg = f"expected {_expected(err)}, got {_show_value(value)}"
+    expected = _expected(err)
+    if kind == "string_pattern_mismatch" and info is not None and info.description:
+        expected += f" ({info.description.rstrip('.')})"
+    msg = f"expected {expected}, got {_show_value(value)}"
     if yaml_input and kind in _TYPE_ERRORS:
         msg += _yaml_hint(kind, value)
     return msg

@@ -18,6 +18,13 @@ capex at the start of its period (factor (1+w)^-(i y)), revenue and opex at mid-
         - C^mod max(0, 1 - (T - tau) y / life_shell) d_end
 
 Power is paid on the installed IT load running all period (a conservative full draw).
+
+Tie-break (on purpose): state and commercial work in a zone earn the same revenue, so
+many plans tie on NPV and a solver may leave state work unserved while domestic parts
+serve commercial work.  Serving a domestic-only segment earns an extra PRIORITY x rev per
+ZFLOP in the objective (PRIORITY = 1e-4, i.e. RMB 2 per ZFLOP at RMB 20,000: large enough
+to clear solver tolerances, small enough never to change an investment), so state work is
+served first.  The reported NPV excludes it; summary.json reports it as tie_break_rmb_m.
 min_cost minimises  -NPV  with rev replaced by the unserved penalty, plus the constant
 penalty x total demand, i.e. present cost + penalty x unserved demand.
 """
@@ -33,6 +40,8 @@ from capplan.model.algebra import Builder
 from capplan.model.params import Params
 from capplan.model.variables import Vars
 
+PRIORITY = 1e-4  # tie-break weight for serving domestic-only (state) work first
+
 
 @dataclass(frozen=True)
 class ObjectiveParts:
@@ -46,6 +55,7 @@ class ObjectiveParts:
     build_residual_pv: np.ndarray
     enter_capex_pv: np.ndarray
     serve_revenue_pv: np.ndarray
+    serve_priority_pv: np.ndarray
     short_penalty_pv: np.ndarray
 
 
@@ -89,6 +99,8 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
         build_residual_pv=bcapex * bremain * p.disc_end,
         enter_capex_pv=p.entry_capex[ent["region"], ent["period"]] * p.disc_start[ent["period"]],
         serve_revenue_pv=price * p.disc_mid[s["period"]],
+        serve_priority_pv=PRIORITY * price * p.disc_mid[s["period"]]
+        * p.seg_domestic_only[s["segment"]],
         short_penalty_pv=p.camp_penalty[sh["campaign"]] * p.disc_mid[deadline[sh["campaign"]]],
     )
 
@@ -100,7 +112,7 @@ def define_objective(b: Builder, v: Vars, p: Params, t: Tables) -> tuple[bool, f
         (v.pods, o.pods_residual_pv - o.pods_capex_pv - o.pods_opex_pv),
         (v.build, o.build_residual_pv - o.build_capex_pv - o.build_opex_pv),
         (v.enter, -o.enter_capex_pv),
-        (v.serve, o.serve_revenue_pv),
+        (v.serve, o.serve_revenue_pv + o.serve_priority_pv),
         (v.short, -o.short_penalty_pv),
     ]
     if t.objective.kind == "max_npv":

@@ -71,6 +71,10 @@ def marginal_values(
     result = get_backend(LP_BACKEND.get(backend, "glop")).solve(relaxed, options)
     lp = model.lp
     activity = lp.A @ x
+    lp_activity = lp.A @ result.x if result.x is not None else np.full(lp.num_rows, np.nan)
+    # power rows read "MW used - MW built <= MW existing": shown as MW used against MW online
+    b = model.vars.build
+    built = -(lp.A[:, b.start : b.start + b.size] @ x[b.ids])
     sign = 1.0 if lp.maximize else -1.0
     frames = []
     for family, (unit, factor) in FAMILIES.items():
@@ -91,7 +95,12 @@ def marginal_values(
             else np.full(len(block.index), np.nan)
         )
         lo, hi = lp.row_lb[block.slice], lp.row_ub[block.slice]
+        lp_act = lp_activity[block.slice]
+        lp_slack = np.where(np.isfinite(hi), hi - lp_act, lp_act - lo)
         act = activity[block.slice]
+        if family == "power":
+            shift = built[block.slice]
+            act, lo, hi = act + shift, lo + shift, hi + shift
         limit = np.where(np.isfinite(hi), hi, lo)
         slack = np.where(np.isfinite(hi), hi - act, act - lo)
         frame["marginal_value"] = dual
@@ -99,7 +108,7 @@ def marginal_values(
         frame["activity"] = act
         frame["limit"] = limit
         frame["slack"] = slack
-        frame["binding"] = np.abs(slack) <= 1e-6 * np.maximum(1.0, np.abs(limit))
+        frame["binding"] = np.abs(lp_slack) <= 1e-6 * np.maximum(1.0, np.abs(limit))
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     for col in ["marginal_value", "activity", "limit", "slack"]:

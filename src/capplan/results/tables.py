@@ -273,6 +273,7 @@ def present_values(model: Model, x: np.ndarray) -> dict[str, float]:
     opex = float(o.pods_opex_pv @ xs["pods"] + o.build_opex_pv @ xs["build"])
     residual = float(o.pods_residual_pv @ xs["pods"] + o.build_residual_pv @ xs["build"])
     penalty = float(p.camp_penalty[v.short["campaign"]] @ x[v.short.ids]) if v.short.size else 0.0
+    tie_break = float(o.serve_priority_pv @ x[s.ids])
     return {
         "revenue_pv_rmb_m": revenue,
         "capex_pv_rmb_m": capex,
@@ -280,4 +281,5 @@ def present_values(model: Model, x: np.ndarray) -> dict[str, float]:
         "residual_pv_rmb_m": residual,
         "late_penalty_pv_rmb_m": penalty,
         "npv_rmb_m": revenue - capex - opex + residual - penalty,
+        "tie_break_rmb_m": tie_break,
     }
