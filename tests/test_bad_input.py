@@ -232,6 +232,19 @@ def _yaml_missing_key(tmp: Path) -> Path:
     return model
 
 
+def _yaml_missing_section(tmp: Path) -> Path:
+    model = base_copy(tmp)
+    text = model.read_text()
+    start, end = text.index("finance:"), text.index("objective:")
+    model.write_text(text[:start] + text[end:])
+    return model
+
+
+def _missing_rate_beside_unused_currency(tmp: Path) -> Path:
+    rates = [{"currency": c, "period": "Y1", "per_usd": 1.0} for c in ("CNY", "USD", "GBP")]
+    return case(tmp, regions=[region(currency="EUR")], exchange_rates=rates)
+
+
 def _yaml_bad_choice(tmp: Path) -> Path:
     return case(tmp, model={"objective": {"kind": "max_nvp"}})
 
@@ -477,6 +490,14 @@ CASES: dict[str, Bad] = {
     "YAML required key missing": Bad(
         _yaml_missing_key,
         ("base.yaml: finance.wacc: missing required key: Cost of capital per year",),
+    ),
+    "YAML required section missing": Bad(
+        _yaml_missing_section,
+        ("base.yaml: finance: missing required key: Discounting and cost assumptions",),
+    ),
+    "missing exchange rate": Bad(
+        _missing_rate_beside_unused_currency,
+        ("exchange_rates.csv: currency=EUR, period=Y1: missing row",),
     ),
     "YAML value not among the choices": Bad(
         _yaml_bad_choice,

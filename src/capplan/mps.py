@@ -34,8 +34,8 @@ Sections and the conventions used:
   :class:`MpsError`.  **An ``UP`` or ``UI`` bound below 0 on a column whose lower bound
   is 0 at that point also sets the lower bound to -inf** (the convention of CPLEX,
   HiGHS and others) and emits an :class:`MpsWarning`, unless a later ``LO``/``MI``/
-  ``FX``/``FR``/``BV``/``LI`` line sets the lower bound again (it then wins).  ``FR``/``MI``/``PL``/``BV`` lines may carry a value; it is
-  ignored.
+  ``FX``/``FR``/``BV``/``LI`` line sets the lower bound again (it then wins).
+  ``FR``/``MI``/``PL``/``BV`` lines may carry a value; it is ignored.
 * Only the first RHS, RANGES and BOUNDS set is used; entries of other sets are skipped
   with an :class:`MpsWarning`.  The set name may be omitted.
 * Values of magnitude 1e30 or more in RHS, RANGES and BOUNDS are infinite (except a

@@ -47,10 +47,11 @@ def _unknown(
 
 
 def _row(frame: pd.DataFrame, i: int, keys: Iterable[str]) -> str:
-    """``row 5 (part=H20, region=Brazl)``: the row number in the file and its key."""
+    """``row 5 (part=H20, region=Brazl)``: the file row number of row ``i`` and its key."""
     lines = frame.attrs.get("lines")
     number = lines[i] if lines is not None and i < len(lines) else i + 2
-    ident = ", ".join(f"{k}={frame.at[i, k]}" for k in keys if not pd.isna(frame.at[i, k]))
+    cells = {k: frame[k].iloc[i] for k in keys}
+    ident = ", ".join(f"{k}={v}" for k, v in cells.items() if isinstance(v, str))
     return f"row {number}" + (f" ({ident})" if ident else "")
 
 
@@ -71,9 +72,9 @@ def cross_check(
     def refs(table: str, column: str, known: list[str], what: str, source: str = "") -> None:
         frame = tables[table]
         keys = dict.fromkeys([*TABLE_KEYS[table], column])
-        for i, value in frame[column].items():
+        for i, value in enumerate(frame[column]):
             if not pd.isna(value) and value not in known:
-                where = _row(frame, int(i), keys) + f", column {column}"
+                where = _row(frame, i, keys) + f", column {column}"
                 out.append(_unknown(files[table], where, what, value, known, source))
 
     # model file
@@ -125,6 +126,7 @@ def cross_check(
         tables["exchange_rates"],
         files["exchange_rates"],
         {"currency": currencies, "period": periods},
+        reported=["period"],  # rates of currencies no region uses are allowed
     )
 
     for zone in policy.state_share:
@@ -137,22 +139,36 @@ def cross_check(
     return out
 
 
-def _complete(frame: pd.DataFrame, file: str, dims: dict[str, list[str]]) -> list[Problem]:
+def _complete(
+    frame: pd.DataFrame,
+    file: str,
+    dims: dict[str, list[str]],
+    reported: Iterable[str] | None = None,
+) -> list[Problem]:
     """A row must exist for every combination of ``dims`` (missing rows are errors).
 
-    A row with an unknown name (already reported, usually a typo) is taken to be the
-    missing row it matches on its known names, so one typo gives one message.
+    A row with an unknown name in a ``reported`` column (default: every column of ``dims``;
+    its problem is already reported, usually a typo) is taken to be the missing row it
+    matches on its known names, so one typo gives one message.  Rows with unknown names
+    only in other columns (such as an unused currency) are extra rows, allowed.
     """
+    names = list(dims)
+    checked = [name in set(names if reported is None else reported) for name in names]
     known = [set(v) for v in dims.values()]
     have: set[tuple[str, ...]] = set()
     strays: list[tuple[str, ...]] = []
-    for combo in frame[list(dims)].itertuples(index=False, name=None):
-        ok = all(v in k for v, k in zip(combo, known, strict=True))
-        (have.add if ok else strays.append)(combo)
+    for combo in frame[names].itertuples(index=False, name=None):
+        bad = [v not in k for v, k in zip(combo, known, strict=True)]
+        if not any(bad):
+            have.add(combo)
+        elif any(b and c for b, c in zip(bad, checked, strict=True)):
+            strays.append(combo)
 
     def explained(combo: tuple[str, ...]) -> bool:
+        """Whether a stray row (a typo) matches ``combo``; each stray explains one combo."""
         for j, stray in enumerate(strays):
-            if all(s == c or s not in k for s, c, k in zip(stray, combo, known, strict=True)):
+            parts = zip(stray, combo, known, checked, strict=True)
+            if all(s == c or (s not in k and ok) for s, c, k, ok in parts):
                 del strays[j]
                 return True
         return False
@@ -186,8 +202,8 @@ def _check_campaigns(
     camp = tables["campaigns"]
     elig = tables["eligibility"]
     allowed = set(elig.loc[elig["allowed"], ["region", "part"]].itertuples(index=False, name=None))
-    for i, row in camp.iterrows():
-        where = _row(camp, int(i), ["campaign"])
+    for i, (_, row) in enumerate(camp.iterrows()):
+        where = _row(camp, i, ["campaign"])
         regs = split_list(row["regions"])
         prts = split_list(row["parts"])
         bad = False

@@ -221,8 +221,8 @@ def _message(
     parent, info = _field_at(schema, loc) if schema is not None else (None, None)
     what = "column" if not yaml_input else "key"
     if kind == "missing":
-        about = f": {info.description.rstrip('.')}" if info and info.description else ""
-        return f"missing required {what}{about}"
+        about = _describe(info)
+        return f"missing required {what}" + (f": {about}" if about else "")
     if kind == "extra_forbidden":
         known = list(parent.model_fields) if parent is not None else []
         name = str(loc[-1]) if loc else ""
@@ -234,12 +234,21 @@ def _message(
         blank = "empty cell" if not yaml_input else "missing value (null)"
         return f"{blank}: expected {_expected(err)}"
     expected = _expected(err)
-    if kind == "string_pattern_mismatch" and info is not None and info.description:
-        expected += f" ({info.description.rstrip('.')})"
+    if kind == "string_pattern_mismatch" and _describe(info):
+        expected += f" ({_describe(info)})"
     msg = f"expected {expected}, got {_show_value(value)}"
     if yaml_input and kind in _TYPE_ERRORS:
         msg += _yaml_hint(kind, value)
     return msg
+
+
+def _describe(info: FieldInfo | None) -> str:
+    """A field's description, or the first line of its section's docstring."""
+    if info is None:
+        return ""
+    section = _submodel(info.annotation)
+    text = info.description or (section.__doc__ if section is not None else None) or ""
+    return text.strip().splitlines()[0].rstrip(".") if text.strip() else ""
 
 
 def _expected(err: Any) -> str:
@@ -428,7 +437,7 @@ def read_table(name: str, path: Path, display: str) -> pd.DataFrame:
         return f"row {lines[i]}" + (f" ({ident})" if ident else "") + col
 
     try:
-        parsed = TypeAdapter(list[row_model]).validate_python(  # type: ignore[valid-type]
+        parsed: list[BaseModel] = TypeAdapter(list[row_model]).validate_python(  # type: ignore[valid-type]
             [
                 {k: v for k, v in r.items() if v is not None or fields[k].is_required()}
                 for r in records
@@ -494,7 +503,7 @@ def load_config(model_path: str | Path) -> Config:
             collector.extend(exc.problems)
     policy_file = root / inputs.policy
     files["policy"] = policy_file
-    policy = Policy()
+    policy = Policy.model_validate({})
     try:
         policy = validate_yaml(
             Policy, read_yaml(policy_file, _show(policy_file)), _show(policy_file)
