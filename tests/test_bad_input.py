@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from capplan.cli import app
 from capplan.config.loader import load_config
@@ -52,24 +52,25 @@ def table(model: Path, name: str) -> Path:
     return tiny if model.name == "model.yaml" else model.parent.parent / "inputs" / name
 
 
-def validate(model: Path) -> object:
+def validate(model: Path) -> Result:
+    """Run ``capplan validate <model>``."""
     return runner.invoke(app, ["validate", str(model)])
 
 
-def check_clean(result: object, code: int) -> str:
+def check_clean(result: Result, code: int) -> str:
     """The exit code is ``code``, no traceback was printed or raised; return the output."""
-    output: str = result.output  # type: ignore[attr-defined]
-    assert result.exit_code == code, output  # type: ignore[attr-defined]
+    output = result.output
+    assert result.exit_code == code, output
     assert "Traceback" not in output
-    exc = result.exception  # type: ignore[attr-defined]
+    exc = result.exception
     assert exc is None or isinstance(exc, SystemExit), repr(exc)
     return output
 
 
-def check_message(result: object, *fragments: str, problems: int = 1) -> str:
+def check_message(result: Result, *fragments: str, problems: int = 1) -> str:
     """Exit code 2; the message has every fragment and one line per problem."""
     output = check_clean(result, BAD_INPUT)
-    stderr: str = result.stderr  # type: ignore[attr-defined]
+    stderr = result.stderr
     assert stderr.startswith("capplan: bad input:"), stderr
     for fragment in fragments:
         assert fragment in stderr, f"{fragment!r} not in:\n{stderr}"
@@ -202,28 +203,44 @@ def _deadline_outside_horizon(tmp: Path) -> Path:
     return model
 
 
-def _yaml_bad_indent(tmp: Path) -> Path:
-    model = base_copy(tmp)
-    edit(model, "  period_years: 1", "    period_years: 1")
+# A small valid model file whose line numbers the YAML syntax cases rely on.
+MODEL_TEXT = """\
+name: tiny
+horizon:
+  periods: [Y1]
+  period_years: 1
+budget:
+  total_rmb_bn: 100
+finance:
+  wacc: 0.0
+  server_uplift: 0.0
+inputs:
+  dir: inputs
+"""
+
+
+def _yaml_text(tmp: Path, old: str, new: str) -> Path:
+    """A tiny case whose model file is MODEL_TEXT with ``old`` replaced by ``new``."""
+    model = case(tmp)
+    assert old in MODEL_TEXT
+    model.write_text(MODEL_TEXT.replace(old, new, 1))
     return model
+
+
+def _yaml_bad_indent(tmp: Path) -> Path:
+    return _yaml_text(tmp, "  period_years: 1", "    period_years: 1")
 
 
 def _yaml_unclosed_bracket(tmp: Path) -> Path:
-    model = base_copy(tmp)
-    edit(model, "[FY2026, FY2027, FY2028]", "[FY2026, FY2027, FY2028")
-    return model
+    return _yaml_text(tmp, "[Y1]", "[Y1")
 
 
 def _yaml_tab(tmp: Path) -> Path:
-    model = base_copy(tmp)
-    edit(model, "  period_years: 1", "\tperiod_years: 1")
-    return model
+    return _yaml_text(tmp, "  period_years: 1", "\tperiod_years: 1")
 
 
 def _yaml_key_twice(tmp: Path) -> Path:
-    model = base_copy(tmp)
-    edit(model, "  wacc: 0.079", "  wacc: 0.079\n  wacc: 0.08")
-    return model
+    return _yaml_text(tmp, "  wacc: 0.0", "  wacc: 0.0\n  wacc: 0.1")
 
 
 def _yaml_missing_key(tmp: Path) -> Path:
@@ -465,25 +482,25 @@ CASES: dict[str, Bad] = {
     ),
     "YAML bad indentation": Bad(
         _yaml_bad_indent,
-        ("base.yaml: line 9, column 5: malformed YAML", "expected consistent indentation"),
+        ("model.yaml: line 4, column 5: malformed YAML", "expected consistent indentation"),
     ),
     "YAML unclosed bracket": Bad(
         _yaml_unclosed_bracket,
         (
-            "base.yaml: line 9",
+            "model.yaml: line 4",
             "malformed YAML",
-            "flow sequence at line 8",
+            "flow sequence at line 3",
             "expected a closing ] or }",
         ),
     ),
     "YAML tab": Bad(
-        _yaml_tab, ("base.yaml: line 9, column 1: malformed YAML", "expected spaces, not tabs")
+        _yaml_tab, ("model.yaml: line 4, column 1: malformed YAML", "expected spaces, not tabs")
     ),
     "YAML key given twice": Bad(
         _yaml_key_twice,
         (
-            "base.yaml: line 18, column 3",
-            "key 'wacc' appears twice (first on line 17)",
+            "model.yaml: line 9, column 3",
+            "key 'wacc' appears twice (first on line 8)",
             "expected each key once",
         ),
     ),
@@ -734,3 +751,7 @@ def test_base_case_with_blank_lines_crlf_and_bom_is_valid(tmp_path: Path) -> Non
     path = table(model, "parts.csv")
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
     check_clean(validate(model), 0)
+
+
+def test_model_text_of_the_yaml_cases_is_valid(tmp_path: Path) -> None:
+    check_clean(validate(_yaml_text(tmp_path, "name: tiny", "name: tiny")), 0)

@@ -154,6 +154,20 @@ def result_tables(model: Model, x: np.ndarray) -> dict[str, pd.DataFrame]:
     }
 
 
+def _gap_at_most(result: Result, options: SolveOptions, is_mip: bool) -> float | None:
+    """What the status proves about the gap, also when the solver gives no bound.
+
+    HiGHS through OR-Tools says OPTIMAL only when its own gap is within ``mip_rel_gap``
+    (set to the requested gap) but does not pass its dual bound through, so the gap is
+    known to be at most the requested one; with a bound, the measured gap is the answer.
+    """
+    if result.gap is not None:
+        return result.gap
+    if result.status == Status.OPTIMAL:
+        return options.mip_gap if is_mip else 0.0
+    return None
+
+
 def versions() -> dict[str, str]:
     out = {"capplan": __version__, "python": platform.python_version()}
     for pkg in ["ortools", "pulp", "pandas", "numpy", "scipy", "pydantic", "pyyaml"]:
@@ -185,6 +199,7 @@ def summary(
         "objective_rmb_m": result.objective,
         "bound_rmb_m": result.bound,
         "gap": result.gap,
+        "gap_at_most": _gap_at_most(result, options, lp.is_mip),
         "solver": {
             "backend": result.backend,
             "version": result.solver_version,
@@ -210,6 +225,7 @@ def summary(
     }
     if tables:
         pv = rt.present_values(model, _integral(model, result.x))  # type: ignore[arg-type]
-        out["kpis"] = kpis(tables, pv)
+        regions = model.tables.regions
+        out["kpis"] = kpis(tables, pv, list(regions.index[regions["market"] == "china"]))
         out["present_values"] = {k: round(v, 6) for k, v in pv.items()}
     return out

@@ -20,12 +20,15 @@ def summary_text(run: Run) -> str:
     """A few lines a planner can read: status, headline KPIs, times, where files went."""
     s = run.summary
     lines = []
-    gap = s.get("gap")
-    gap_text = f"gap {gap:.1e}" if gap is not None else "gap not reported"
-    lines.append(
-        f"{s['model']}: {s['status']} ({gap_text}, requested {s['solver']['mip_gap']:g}) "
-        f"with {s['solver']['backend']}"
-    )
+    gap, at_most = s.get("gap"), s.get("gap_at_most")
+    backend, requested = s["solver"]["backend"], s["solver"]["mip_gap"]
+    if gap is not None:
+        gap_text = f"gap {gap:.1e}, requested {requested:g}"
+    elif at_most is not None:
+        gap_text = f"gap <= {at_most:g}, proven by {backend}, which reports no bound"
+    else:
+        gap_text = "no gap known"
+    lines.append(f"{s['model']}: {s['status']} ({gap_text}) with {backend}")
     k = s.get("kpis")
     if k:
         b = run.tables["budget"]

@@ -15,7 +15,7 @@ capex at the start of its period (factor (1+w)^-(i y)), revenue and opex at mid-
                                + m_hw x C^pod x y) d_mid[t]
         - C^pod x max(0, 1 - (T - tau) y / life_p) d_end
     V^mod[r,tau] = C^mod d_start[tau] + sum_{t >= tau + o_r} m_shell C^mod y d_mid[t]
-        - C^mod max(0, 1 - (T - tau) y / life_shell) d_end
+        - C^mod max(0, 1 - (T - tau - o_r) y / life_shell) d_end   (life from power-on)
 
 Power is paid on the installed IT load running all period (a conservative full draw).
 
@@ -80,7 +80,7 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
     bcapex = p.module_capex[br, btau]
     online = np.arange(T)[None, :] >= (btau + p.offset[br])[:, None]
     bopex = (fin.maintenance_rate_shell * bcapex * y)[:, None] * online * p.disc_mid[None, :]
-    bremain = np.clip(1 - (T - btau) * y / fin.shell_life_years, 0.0, 1.0)
+    bremain = np.clip(1 - (T - btau - p.offset[br]) * y / fin.shell_life_years, 0.0, 1.0)
 
     ent = v.enter
     s = v.serve

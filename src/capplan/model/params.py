@@ -108,7 +108,9 @@ def make_params(t: Tables) -> Params:
     pod = prt["pod_size"].to_numpy(float)
     life_periods = prt["life_years"].to_numpy(float) / years
     age = np.arange(T)[None, :] - np.arange(T)[:, None]  # age[tau, t] = t - tau
-    active = (age[None, :, :] >= 0) & (age[None, :, :] < life_periods[:, None, None] - 1e-9)
+    # installed for the whole periods that fit in its life (at least the period bought in)
+    whole = np.maximum(np.floor(life_periods + 1e-9), 1.0)
+    active = (age[None, :, :] >= 0) & (age[None, :, :] < whole[:, None, None])
 
     market = _codes(markets, reg["market"])
     supply = t.supply["units"].unstack("period")[list(periods)]

@@ -27,15 +27,19 @@ class Vars:
 
 
 def module_bound(p: Params) -> np.ndarray:
-    """Largest number of modules a region can start in one period (R,).
+    """Largest number of modules a region can start in one period (R,), always finite.
 
-    The smallest of the per-period MW limit, the horizon MW limit and what the whole budget
-    could buy at the cheapest period's price; finite bounds keep the MIP tight.
+    The smallest of the per-period MW limit, the horizon MW limit, what the whole budget
+    could buy at the cheapest period's price, and the MW that every obtainable accelerator
+    could draw; finite bounds keep the MIP tight and the entry gate's big-M finite.
     """
     by_total = np.floor(p.mw_total / p.module_mw + 1e-9)
-    cheapest = np.where(p.module_capex.min(axis=1) > 0, p.module_capex.min(axis=1), np.nan)
-    by_budget = np.where(np.isnan(cheapest), np.inf, np.floor(p.budget_total / cheapest + 1e-9))
-    return np.minimum(np.minimum(p.build_cap, by_total), by_budget)
+    cheapest = p.module_capex.min(axis=1)
+    safe = np.where(cheapest > 0, cheapest, 1.0)
+    by_budget = np.where(cheapest > 0, np.floor(p.budget_total / safe + 1e-9), np.inf)
+    all_units_mw = float((p.supply_units.sum(axis=(1, 2)) * p.pod_mw / p.pod).sum())
+    by_need = np.ceil(all_units_mw / p.module_mw - 1e-9)
+    return np.minimum.reduce([p.build_cap, by_total, by_budget, by_need])
 
 
 def define_variables(b: Builder, p: Params) -> Vars:

@@ -9,18 +9,25 @@ def _share(part: float, whole: float) -> float | None:
     return round(part / whole, 6) if whole > 0 else None
 
 
-def kpis(tables: dict[str, pd.DataFrame], pv: dict[str, float]) -> dict[str, float | None]:
+def kpis(
+    tables: dict[str, pd.DataFrame], pv: dict[str, float], china_regions: list[str]
+) -> dict[str, float | None]:
     """NPV, capex, shares, utilisation and emissions (units in the key names).
 
-    Shares of the fleet are of installed peak compute (PFLOPS) in the last period.
+    Shares of the fleet are of installed peak compute (PFLOPS) in the horizon's last period,
+    over all regions (domestic_share, nvidia_share: vendor "Nvidia") or China's market
+    (china_domestic_share).
     """
     budget = tables["budget"]
     total = budget[budget["period"] == "total"].iloc[0]
     fleet = tables["fleet"]
-    last = fleet[fleet["period"] == fleet["period"].iloc[-1]] if len(fleet) else fleet
-    peak = float(last["peak_pflops"].sum()) if len(last) else 0.0
-    domestic = float(last.loc[last["domestic"], "peak_pflops"].sum()) if len(last) else 0.0
-    nvidia = float(last.loc[last["vendor"] == "Nvidia", "peak_pflops"].sum()) if len(last) else 0.0
+    last = fleet[fleet["period"] == tables["demand"]["period"].iloc[-1]]
+    peak = float(last["peak_pflops"].sum())
+    domestic = float(last.loc[last["domestic"], "peak_pflops"].sum())
+    nvidia = float(last.loc[last["vendor"] == "Nvidia", "peak_pflops"].sum())
+    china = last[last["region"].isin(china_regions)]
+    china_peak = float(china["peak_pflops"].sum())
+    china_domestic = float(china.loc[china["domestic"], "peak_pflops"].sum())
     demand = tables["demand"]
     cap = tables["capacity"]
     return {
@@ -30,6 +37,7 @@ def kpis(tables: dict[str, pd.DataFrame], pv: dict[str, float]) -> dict[str, flo
         "budget_used_share": _share(float(total["capex_rmb_m"]), float(total["cap_rmb_m"])),
         "domestic_share": _share(domestic, peak),
         "nvidia_share": _share(nvidia, peak),
+        "china_domestic_share": _share(china_domestic, china_peak),
         "unserved_share": _share(
             float(demand["unserved_zflop"].sum()), float(demand["demand_zflop"].sum())
         ),

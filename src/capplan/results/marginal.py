@@ -11,6 +11,7 @@ that much".
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,9 +50,10 @@ class MarginalValues:
 def fixed_entry_lp(model: Model, x: np.ndarray) -> LinearProgram:
     """The LP around the plan: entry binaries fixed, every other integer relaxed.
 
-    The pods' and modules' upper bounds that the builder derives from supply and budget (to
-    tighten the MIP) are dropped back to the true limits here; otherwise a bound equal to a
-    row's limit would take that row's dual and the row would show a value of zero.
+    Bounds the builder derives to tighten the MIP are dropped back to the true limits:
+    pods' upper bounds (from supply and budget), modules' (back to the per-period MW limit)
+    and the entry gate of a region already entered (its big-M).  Otherwise such a bound,
+    equal to a row's limit, would take that row's dual and the row would show zero.
     """
     lp = model.lp
     lb, ub = lp.col_lb.copy(), lp.col_ub.copy()
@@ -60,7 +62,13 @@ def fixed_entry_lp(model: Model, x: np.ndarray) -> LinearProgram:
     lb[ids] = ub[ids] = np.round(x[ids])
     ub[v.pods.ids] = np.inf
     ub[v.build.ids] = p.build_cap[v.build["region"]]
-    return lp.with_bounds(lb, ub, np.zeros(lp.num_vars, dtype=bool))
+    row_ub = lp.row_ub.copy()
+    gate = lp.row_blocks.get("entry_gate")
+    if gate is not None:
+        entered = lp.A[gate.slice][:, ids] @ np.round(x[ids]) < 0  # -U * sum enter < 0
+        row_ub[gate.slice] = np.where(entered, np.inf, row_ub[gate.slice])
+    relaxed = lp.with_bounds(lb, ub, np.zeros(lp.num_vars, dtype=bool))
+    return dataclasses.replace(relaxed, row_ub=row_ub)
 
 
 def marginal_values(

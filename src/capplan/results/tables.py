@@ -272,7 +272,7 @@ def present_values(model: Model, x: np.ndarray) -> dict[str, float]:
     )
     opex = float(o.pods_opex_pv @ xs["pods"] + o.build_opex_pv @ xs["build"])
     residual = float(o.pods_residual_pv @ xs["pods"] + o.build_residual_pv @ xs["build"])
-    penalty = float(p.camp_penalty[v.short["campaign"]] @ x[v.short.ids]) if v.short.size else 0.0
+    penalty = float(o.short_penalty_pv @ x[v.short.ids])
     tie_break = float(o.serve_priority_pv @ x[s.ids])
     return {
         "revenue_pv_rmb_m": revenue,
