@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -100,8 +101,9 @@ def _with_budget(tmp_path: Path, total: float, per_period: float | None = None) 
     model = yaml.safe_load(BASE.read_text())
     model["budget"]["total_rmb_bn"] = total
     if per_period is not None:
-        model["budget"]["per_period_rmb_bn"] = dict.fromkeys(model["horizon"]["periods"],
-                                                             per_period)
+        model["budget"]["per_period_rmb_bn"] = dict.fromkeys(
+            model["horizon"]["periods"], per_period
+        )
     model["inputs"]["dir"] = str(ROOT / "inputs")
     path = tmp_path / f"budget-{total}.yaml"
     path.write_text(yaml.safe_dump(model))
@@ -115,7 +117,7 @@ def test_more_budget_never_lowers_npv(tmp_path: Path) -> None:
         run = solve(_with_budget(tmp_path, total, cap), write=False)
         assert run.result.status == "optimal"
         npvs.append(run.summary["kpis"]["npv_rmb_m"])
-    assert all(a <= b + 1e-6 * abs(b) for a, b in zip(npvs, npvs[1:], strict=False))
+    assert all(a <= b + 1e-6 * abs(b) for a, b in itertools.pairwise(npvs))
     assert npvs[0] < npvs[-1]
 
 

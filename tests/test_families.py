@@ -68,8 +68,10 @@ def test_build_after_lead_time(tmp_path: Path) -> None:
         tmp_path,
         model={"horizon": {"periods": ["Y1", "Y2"]}, "finance": {"shell_life_years": 0.5}},
         regions=[region(existing_mw=0, lead_time_months=12)],
-        demand=[{"zone": "Z", "period": p, "demand_zflop": 5, "revenue_rmb_per_zflop": 4e6}
-                for p in ("Y1", "Y2")],
+        demand=[
+            {"zone": "Z", "period": p, "demand_zflop": 5, "revenue_rmb_per_zflop": 4e6}
+            for p in ("Y1", "Y2")
+        ],
     )
     r = run(path)
     inv = r.tables["investments"]
@@ -86,13 +88,19 @@ def test_entry_fixed_cost_and_minimum_first_build(tmp_path: Path) -> None:
     Revenue 3 per ZFLOP; 5 pods need 0.5 MW, but the first build is 2 modules of 1 MW at
     RMB 1 M each.  NPV = 15 - 5 - 2 - 3 = 5.  Without the minimum, one module: NPV = 6.
     """
+
     def make(sub: str, min_first: float) -> Path:
         return case(
             tmp_path / sub,
-            regions=[region(existing_mw=0, capex_per_mw_m=1.0, entry_cost_m=3.0,
-                            min_first_build_mw=min_first)],
-            demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 5,
-                     "revenue_rmb_per_zflop": 3e6}],
+            regions=[
+                region(
+                    existing_mw=0,
+                    capex_per_mw_m=1.0,
+                    entry_cost_m=3.0,
+                    min_first_build_mw=min_first,
+                )
+            ],
+            demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 5, "revenue_rmb_per_zflop": 3e6}],
         )
 
     r = run(make("with", 2.0))
@@ -106,8 +114,12 @@ def test_entry_fixed_cost_and_minimum_first_build(tmp_path: Path) -> None:
 def test_entry_not_taken_when_unprofitable(tmp_path: Path) -> None:
     """entry: at revenue 2 the same region earns 10 - 5 - 2 - 3 = 0 at best: NPV 0 either way,
     and with an entry cost of 4 entering loses money, so nothing is built."""
-    path = case(tmp_path, regions=[region(existing_mw=0, capex_per_mw_m=1.0, entry_cost_m=4.0,
-                                          min_first_build_mw=2.0)])
+    path = case(
+        tmp_path,
+        regions=[
+            region(existing_mw=0, capex_per_mw_m=1.0, entry_cost_m=4.0, min_first_build_mw=2.0)
+        ],
+    )
     r = run(path)
     assert npv(r) == pytest.approx(0.0, abs=TOL)
     assert len(r.tables["investments"]) == 0
@@ -123,10 +135,11 @@ def test_mw_total(tmp_path: Path) -> None:
     path = case(
         tmp_path,
         model={"horizon": {"periods": ["Y1", "Y2"]}, "finance": {"shell_life_years": 0.5}},
-        regions=[region(existing_mw=0, module_mw=0.1, capex_per_mw_m=1.0,
-                        max_new_mw_total=0.3)],
-        demand=[{"zone": "Z", "period": p, "demand_zflop": d, "revenue_rmb_per_zflop": 2e6}
-                for p, d in (("Y1", 1), ("Y2", 5))],
+        regions=[region(existing_mw=0, module_mw=0.1, capex_per_mw_m=1.0, max_new_mw_total=0.3)],
+        demand=[
+            {"zone": "Z", "period": p, "demand_zflop": d, "revenue_rmb_per_zflop": 2e6}
+            for p, d in (("Y1", 1), ("Y2", 5))
+        ],
     )
     r = run(path)
     assert npv(r) == pytest.approx(3.7, abs=TOL)
@@ -163,7 +176,9 @@ def test_compute_with_utilisation(tmp_path: Path) -> None:
 
     Revenue 3: NPV = 15 - 10 = 5 (2 MW existing so power does not bind)."""
     path = case(
-        tmp_path, parts=[part(util_inference=0.5)], regions=[region(existing_mw=2)],
+        tmp_path,
+        parts=[part(util_inference=0.5)],
+        regions=[region(existing_mw=2)],
         demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 5, "revenue_rmb_per_zflop": 3e6}],
     )
     r = run(path)
@@ -176,9 +191,10 @@ def test_compute_with_utilisation(tmp_path: Path) -> None:
 def test_residency(tmp_path: Path) -> None:
     """residency: zone Y's only region B has no power and cannot build; A (zone Z, 1 MW =
     10 pods) may not serve Y.  Only Z's 5 ZFLOP are served: NPV = 5, Y unserved."""
-    path = case(tmp_path, regions=[
-        region(), region(region="B", zone="Y", existing_mw=0, max_new_mw_per_period=0)
-    ])
+    path = case(
+        tmp_path,
+        regions=[region(), region(region="B", zone="Y", existing_mw=0, max_new_mw_per_period=0)],
+    )
     r = run(path)
     assert npv(r) == pytest.approx(5.0, abs=TOL)
     dem = r.tables["demand"].set_index("zone")
@@ -207,8 +223,17 @@ def test_state_work_on_domestic_parts(tmp_path: Path) -> None:
 
 def test_required_campaign(tmp_path: Path) -> None:
     """campaign: 3 ZFLOP of training in Y1 needs 3 more pods: NPV = 10 - 8 = 2."""
-    camp = [{"campaign": "c", "flop": 3e21, "earliest": "", "deadline": "Y1", "regions": "*",
-             "parts": "*", "late_penalty_rmb_per_zflop": ""}]
+    camp = [
+        {
+            "campaign": "c",
+            "flop": 3e21,
+            "earliest": "",
+            "deadline": "Y1",
+            "regions": "*",
+            "parts": "*",
+            "late_penalty_rmb_per_zflop": "",
+        }
+    ]
     r = run(case(tmp_path, campaigns=camp))
     assert bought(r) == 8
     assert npv(r) == pytest.approx(2.0, abs=TOL)
@@ -218,18 +243,42 @@ def test_required_campaign(tmp_path: Path) -> None:
 def test_required_campaign_displaces_demand(tmp_path: Path) -> None:
     """campaign at training utilisation 0.5 needs 6 pods; with 1 MW (10 pods) only 4 remain
     for inference: NPV = 8 - 10 = -2 (the campaign is required whatever it costs)."""
-    camp = [{"campaign": "c", "flop": 3e21, "earliest": "", "deadline": "Y1", "regions": "A",
-             "parts": "P", "late_penalty_rmb_per_zflop": ""}]
-    r = run(case(tmp_path, parts=[part(util_training=0.5)], campaigns=camp,
-                 regions=[region(max_new_mw_per_period=0)]))
+    camp = [
+        {
+            "campaign": "c",
+            "flop": 3e21,
+            "earliest": "",
+            "deadline": "Y1",
+            "regions": "A",
+            "parts": "P",
+            "late_penalty_rmb_per_zflop": "",
+        }
+    ]
+    r = run(
+        case(
+            tmp_path,
+            parts=[part(util_training=0.5)],
+            campaigns=camp,
+            regions=[region(max_new_mw_per_period=0)],
+        )
+    )
     assert npv(r) == pytest.approx(-2.0, abs=TOL)
 
 
 def test_penalised_campaign_may_be_short(tmp_path: Path) -> None:
     """campaign with a late penalty of RMB 0.5 M per ZFLOP: training costs RMB 1 M per
     ZFLOP, so it is cheaper to pay the penalty: short 3, NPV = 5 - 1.5 = 3.5."""
-    camp = [{"campaign": "c", "flop": 3e21, "earliest": "", "deadline": "Y1", "regions": "*",
-             "parts": "*", "late_penalty_rmb_per_zflop": 5e5}]
+    camp = [
+        {
+            "campaign": "c",
+            "flop": 3e21,
+            "earliest": "",
+            "deadline": "Y1",
+            "regions": "*",
+            "parts": "*",
+            "late_penalty_rmb_per_zflop": 5e5,
+        }
+    ]
     r = run(case(tmp_path, campaigns=camp))
     assert npv(r) == pytest.approx(3.5, abs=TOL)
     assert r.tables["campaigns"]["short_zflop"].iloc[0] == pytest.approx(3)
@@ -244,10 +293,13 @@ def test_budget_total(tmp_path: Path) -> None:
 def test_budget_per_period(tmp_path: Path) -> None:
     """budget_period: caps of RMB 2 M in Y1 and 4 M in Y2 (pods live one year, demand 5 a
     year): 2 then 4 pods, NPV = (4 - 2) + (8 - 4) = 6."""
-    path = case(tmp_path, model={
-        "horizon": {"periods": ["Y1", "Y2"]},
-        "budget": {"total_rmb_bn": 100, "per_period_rmb_bn": {"Y1": 0.002, "Y2": 0.004}},
-    })
+    path = case(
+        tmp_path,
+        model={
+            "horizon": {"periods": ["Y1", "Y2"]},
+            "budget": {"total_rmb_bn": 100, "per_period_rmb_bn": {"Y1": 0.002, "Y2": 0.004}},
+        },
+    )
     r = run(path)
     assert bought(r, period="Y1") == 2 and bought(r, period="Y2") == 4
     assert npv(r) == pytest.approx(6.0, abs=TOL)
@@ -259,10 +311,14 @@ def test_budget_per_period(tmp_path: Path) -> None:
 def test_budget_converts_currencies(tmp_path: Path) -> None:
     """budget in RMB: at 7 CNY per USD a USD 1 M pod costs RMB 7 M.  Revenue RMB 10 M per
     ZFLOP, budget RMB 21 M: 3 pods, NPV = 30 - 21 = 9."""
-    rates = [{"currency": "CNY", "period": "Y1", "per_usd": 7.0},
-             {"currency": "USD", "period": "Y1", "per_usd": 1.0}]
+    rates = [
+        {"currency": "CNY", "period": "Y1", "per_usd": 7.0},
+        {"currency": "USD", "period": "Y1", "per_usd": 1.0},
+    ]
     path = case(
-        tmp_path, exchange_rates=rates, model={"budget": {"total_rmb_bn": 0.021}},
+        tmp_path,
+        exchange_rates=rates,
+        model={"budget": {"total_rmb_bn": 0.021}},
         demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 5, "revenue_rmb_per_zflop": 1e7}],
     )
     r = run(path)
@@ -273,10 +329,15 @@ def test_shell_capex_in_local_currency(tmp_path: Path) -> None:
     """A region costed in EUR at 0.5 EUR per USD and 1 CNY per USD: EUR 1 = RMB 2.  A new
     region with no existing MW builds one 1 MW module at EUR 1 M = RMB 2 M:
     NPV = 10 - 5 - 2 = 3."""
-    rates = [{"currency": c, "period": "Y1", "per_usd": v}
-             for c, v in (("CNY", 1.0), ("USD", 1.0), ("EUR", 0.5))]
-    path = case(tmp_path, exchange_rates=rates,
-                regions=[region(currency="EUR", existing_mw=0, capex_per_mw_m=1.0)])
+    rates = [
+        {"currency": c, "period": "Y1", "per_usd": v}
+        for c, v in (("CNY", 1.0), ("USD", 1.0), ("EUR", 0.5))
+    ]
+    path = case(
+        tmp_path,
+        exchange_rates=rates,
+        regions=[region(currency="EUR", existing_mw=0, capex_per_mw_m=1.0)],
+    )
     r = run(path)
     assert npv(r) == pytest.approx(3.0, abs=TOL)
     b = r.tables["budget"].set_index("period")
@@ -289,8 +350,11 @@ def test_domestic_share(tmp_path: Path) -> None:
     best is F=2, D=3: NPV = 10 - 2 - 4.5 = 3.5."""
     parts = [part(part="F", domestic=False), part(part="D", vendor="W", price_usd=1.5e6)]
     assert npv(run(case(tmp_path / "a", parts=parts))) == pytest.approx(5.0, abs=TOL)
-    r = run(case(tmp_path / "b", parts=parts,
-                 policy={"state_share": {}, "min_domestic_share_china": 0.5}))
+    r = run(
+        case(
+            tmp_path / "b", parts=parts, policy={"state_share": {}, "min_domestic_share_china": 0.5}
+        )
+    )
     assert npv(r) == pytest.approx(3.5, abs=TOL)
     assert (bought(r, "F"), bought(r, "D")) == (2, 3)
 
@@ -299,8 +363,9 @@ def test_vendor_cap(tmp_path: Path) -> None:
     """vendor_cap 0.2: foreign vendor V's compute F <= 0.2 (F + D), i.e. F <= D / 4.
     Best is D=4, F=1: NPV = 10 - 1 - 6 = 3 (D=5: 10 - 7.5 = 2.5)."""
     parts = [part(part="F", domestic=False), part(part="D", vendor="W", price_usd=1.5e6)]
-    r = run(case(tmp_path, parts=parts,
-                 policy={"state_share": {}, "max_foreign_vendor_share": 0.2}))
+    r = run(
+        case(tmp_path, parts=parts, policy={"state_share": {}, "max_foreign_vendor_share": 0.2})
+    )
     assert npv(r) == pytest.approx(3.0, abs=TOL)
     assert (bought(r, "F"), bought(r, "D")) == (1, 4)
 
@@ -323,8 +388,9 @@ def test_residual_value(tmp_path: Path) -> None:
 def test_power_cost_and_carbon(tmp_path: Path) -> None:
     """opex: 0.1 MW x PUE 1.5 x 8760 h = 1314 MWh a pod at RMB 10 per MWh = RMB 13,140;
     NPV = 5 - 5 * 0.01314 = 4.9343; emissions 1314 MWh x 0.5 t/MWh x 5 = 3285 t."""
-    r = run(case(tmp_path, regions=[region(pue=1.5, power_price_per_mwh=10,
-                                           grid_gco2_per_kwh=500)]))
+    r = run(
+        case(tmp_path, regions=[region(pue=1.5, power_price_per_mwh=10, grid_gco2_per_kwh=500)])
+    )
     assert npv(r) == pytest.approx(5 - 5 * 0.01314, abs=TOL)
     assert r.summary["kpis"]["tco2"] == pytest.approx(3285, abs=1e-3)
 
@@ -338,8 +404,12 @@ def test_maintenance(tmp_path: Path) -> None:
 def test_min_cost_objective(tmp_path: Path) -> None:
     """min_cost with a penalty of RMB 3 M per unserved ZFLOP: serving costs 1 per ZFLOP, so
     all 5 are served; the present cost is 5 (versus 15 for serving nothing)."""
-    r = run(case(tmp_path, model={"objective": {"kind": "min_cost",
-                                               "unserved_penalty_rmb_per_zflop": 3e6}}))
+    r = run(
+        case(
+            tmp_path,
+            model={"objective": {"kind": "min_cost", "unserved_penalty_rmb_per_zflop": 3e6}},
+        )
+    )
     assert r.model.lp.maximize is False
     assert r.result.objective == pytest.approx(5.0, abs=TOL)
     assert bought(r) == 5
@@ -349,14 +419,21 @@ def test_every_family_has_a_test() -> None:
     """Each row family the builder can make is exercised by a test in this file."""
     from capplan.model import constraints
 
-    families = {name.removeprefix("define_") for name in dir(constraints)
-                if name.startswith("define_")}
+    families = {
+        name.removeprefix("define_") for name in dir(constraints) if name.startswith("define_")
+    }
     text = Path(__file__).read_text()
     covered = {
-        "entry": "test_entry_fixed_cost", "mw_total": "test_mw_total", "power": "test_power",
-        "supply": "test_supply_shared", "compute": "test_compute_with", "demand": "test_residency",
-        "campaigns": "test_required_campaign", "budget": "test_budget_total",
-        "domestic_share": "test_domestic_share", "vendor_cap": "test_vendor_cap",
+        "entry": "test_entry_fixed_cost",
+        "mw_total": "test_mw_total",
+        "power": "test_power",
+        "supply": "test_supply_shared",
+        "compute": "test_compute_with",
+        "demand": "test_residency",
+        "campaigns": "test_required_campaign",
+        "budget": "test_budget_total",
+        "domestic_share": "test_domestic_share",
+        "vendor_cap": "test_vendor_cap",
     }
     assert families == set(covered)
     for test in covered.values():

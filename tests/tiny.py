@@ -20,28 +20,59 @@ import yaml
 ONE_ZFLOP_TFLOPS = 1e21 / (1e12 * 8760 * 3600)
 
 REGION = {
-    "region": "A", "zone": "Z", "market": "china", "currency": "CNY", "existing_mw": 1.0,
-    "module_mw": 1.0, "capex_per_mw_m": 10.0, "lead_time_months": 0, "pue": 1.0,
-    "power_price_per_mwh": 0.0, "grid_gco2_per_kwh": 0.0, "max_new_mw_per_period": "",
-    "max_new_mw_total": "", "entry_cost_m": 0.0, "min_first_build_mw": 0.0,
+    "region": "A",
+    "zone": "Z",
+    "market": "china",
+    "currency": "CNY",
+    "existing_mw": 1.0,
+    "module_mw": 1.0,
+    "capex_per_mw_m": 10.0,
+    "lead_time_months": 0,
+    "pue": 1.0,
+    "power_price_per_mwh": 0.0,
+    "grid_gco2_per_kwh": 0.0,
+    "max_new_mw_per_period": "",
+    "max_new_mw_total": "",
+    "entry_cost_m": 0.0,
+    "min_first_build_mw": 0.0,
 }
 PART = {
-    "part": "P", "vendor": "V", "domestic": True, "price_usd": 1e6, "tflops": ONE_ZFLOP_TFLOPS,
-    "memory_gb": 80, "watts": 1e5, "life_years": 1, "pod_size": 1, "util_inference": 1.0,
+    "part": "P",
+    "vendor": "V",
+    "domestic": True,
+    "price_usd": 1e6,
+    "tflops": ONE_ZFLOP_TFLOPS,
+    "memory_gb": 80,
+    "watts": 1e5,
+    "life_years": 1,
+    "pod_size": 1,
+    "util_inference": 1.0,
     "util_training": 1.0,
 }
 MODEL: dict[str, Any] = {
     "name": "tiny",
     "horizon": {"periods": ["Y1"], "period_years": 1},
     "budget": {"total_rmb_bn": 100},
-    "finance": {"wacc": 0.0, "server_uplift": 0.0, "maintenance_rate_hardware": 0.0,
-                "maintenance_rate_shell": 0.0, "shell_life_years": 1.0},
+    "finance": {
+        "wacc": 0.0,
+        "server_uplift": 0.0,
+        "maintenance_rate_hardware": 0.0,
+        "maintenance_rate_shell": 0.0,
+        "shell_life_years": 1.0,
+    },
     "objective": {"kind": "max_npv"},
     "solver": {"backend": "highs", "time_limit_s": 60, "mip_gap": 1.0e-9},
     "inputs": {"dir": "inputs"},
 }
-CAMPAIGN_COLUMNS = ["campaign", "flop", "earliest", "deadline", "regions", "parts",
-                    "late_penalty_rmb_per_zflop"]
+CAMPAIGN_COLUMNS = [
+    "campaign",
+    "flop",
+    "earliest",
+    "deadline",
+    "regions",
+    "parts",
+    "late_penalty_rmb_per_zflop",
+]
 
 
 def case(
@@ -75,24 +106,44 @@ def case(
     parts = parts or [dict(PART)]
     zones = list(dict.fromkeys(r["zone"] for r in regions))
     if supply is None:
-        supply = [{"part": p["part"], "market": mk, "period": t, "units": supply_units,
-                   "price_premium": 0.0}
-                  for p in parts for mk in ("china", "overseas") for t in periods]
+        supply = [
+            {
+                "part": p["part"],
+                "market": mk,
+                "period": t,
+                "units": supply_units,
+                "price_premium": 0.0,
+            }
+            for p in parts
+            for mk in ("china", "overseas")
+            for t in periods
+        ]
     if eligibility is None:
-        eligibility = [{"part": p["part"], "region": r["region"], "allowed": True}
-                       for p in parts for r in regions]
+        eligibility = [
+            {"part": p["part"], "region": r["region"], "allowed": True}
+            for p in parts
+            for r in regions
+        ]
     if demand is None:
-        demand = [{"zone": z, "period": t, "demand_zflop": 5.0, "revenue_rmb_per_zflop": 2e6}
-                  for z in zones for t in periods]
+        demand = [
+            {"zone": z, "period": t, "demand_zflop": 5.0, "revenue_rmb_per_zflop": 2e6}
+            for z in zones
+            for t in periods
+        ]
     if exchange_rates is None:
         currencies = sorted({*(r["currency"] for r in regions), "CNY", "USD"})
-        exchange_rates = [{"currency": c, "period": t, "per_usd": 1.0}
-                          for c in currencies for t in periods]
+        exchange_rates = [
+            {"currency": c, "period": t, "per_usd": 1.0} for c in currencies for t in periods
+        ]
     inputs = root / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     tables = {
-        "regions": regions, "parts": parts, "supply": supply, "eligibility": eligibility,
-        "demand": demand, "exchange_rates": exchange_rates,
+        "regions": regions,
+        "parts": parts,
+        "supply": supply,
+        "eligibility": eligibility,
+        "demand": demand,
+        "exchange_rates": exchange_rates,
     }
     for name, rows in tables.items():
         pd.DataFrame(rows).to_csv(inputs / f"{name}.csv", index=False)

@@ -152,13 +152,11 @@ def _segments(
     segments = segments.set_index("segment")
     merged = segments.reset_index().merge(demand, on="zone")
     merged["demand_zflop"] = merged["demand_zflop"] * merged["share"]
-    merged["period"] = pd.Categorical(merged["period"], categories=list(periods), ordered=True)
-    merged["segment"] = pd.Categorical(merged["segment"], categories=list(segments.index))
-    out = merged.set_index(["segment", "period"])[["demand_zflop", "revenue_rmb_per_zflop"]]
-    out = out.sort_index()
-    out.index = out.index.set_levels(
-        [out.index.levels[0].astype(str), out.index.levels[1].astype(str)]
+    order = {"segment": list(segments.index), "period": list(periods)}
+    merged = merged.sort_values(
+        ["segment", "period"], key=lambda col: col.map(order[str(col.name)].index)
     )
+    out = merged.set_index(["segment", "period"])[["demand_zflop", "revenue_rmb_per_zflop"]]
     return segments, out
 
 
@@ -180,8 +178,14 @@ def _campaigns(
             ).to_numpy(dtype=float),
         },
         index=pd.Index(frame["campaign"], name="campaign"),
-    ).astype({"zflop": float, "earliest": np.int64, "deadline": np.int64,
-              "late_penalty_rmb_per_zflop": float})
+    ).astype(
+        {
+            "zflop": float,
+            "earliest": np.int64,
+            "deadline": np.int64,
+            "late_penalty_rmb_per_zflop": float,
+        }
+    )
     rows = []
     for _, row in frame.iterrows():
         regs = list(regions) if ALL in split_list(row["regions"]) else split_list(row["regions"])

@@ -10,6 +10,7 @@ coordinate triplets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,10 +193,11 @@ class Builder:
         """The labels of a block's entries (a MultiIndex over its sets)."""
         if not entries.dims:
             return pd.Index([entries.name], name="name")
-        levels = [self.sets[d] for d in entries.dims]
+        levels: list[Any] = [self.sets[d] for d in entries.dims]
+        codes: list[Any] = [entries.codes[d] for d in entries.dims]
         return pd.MultiIndex(
             levels=levels,
-            codes=[entries.codes[d] for d in entries.dims],
+            codes=codes,
             names=list(entries.dims),
             verify_integrity=False,
         )

@@ -99,7 +99,9 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
         build_residual_pv=bcapex * bremain * p.disc_end,
         enter_capex_pv=p.entry_capex[ent["region"], ent["period"]] * p.disc_start[ent["period"]],
         serve_revenue_pv=price * p.disc_mid[s["period"]],
-        serve_priority_pv=PRIORITY * price * p.disc_mid[s["period"]]
+        serve_priority_pv=PRIORITY
+        * price
+        * p.disc_mid[s["period"]]
         * p.seg_domestic_only[s["segment"]],
         short_penalty_pv=p.camp_penalty[sh["campaign"]] * p.disc_mid[deadline[sh["campaign"]]],
     )
