@@ -205,7 +205,8 @@ def test_reads_fixed_and_free_layout(text: str) -> None:
     assert list(lp.var_blocks["x"].index) == ["X1", "X2", "X3"]
     assert list(lp.row_blocks["row"].index) == ["LIM1", "LIM2", "MYEQN"]
     assert lp.var_blocks["x"].start == 0 and lp.row_blocks["row"].start == 0
-    assert lp.var_names() == ["x[X1]", "x[X2]", "x[X3]"]
+    assert lp.var_names() == ["X1", "X2", "X3"]  # the file's names, unprefixed
+    assert lp.row_names() == ["LIM1", "LIM2", "MYEQN"]
 
 
 def test_reads_path_gzip_and_name_default(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@
 | 2    | bad input: a file, key, unit or value is wrong; or the output folder exists |
 | 3    | infeasible or unbounded model |
 | 4    | solver or internal error, or no plan found within the time limit |
+| 5    | `capplan bench`: a check failed (a wrong answer, backends disagree, or the gate) |
 | 130  | interrupted (Ctrl-C); nothing is written |
 """
 
@@ -23,6 +24,7 @@ class ExitCode(enum.IntEnum):
     BAD_INPUT = 2
     INFEASIBLE = 3
     SOLVER_ERROR = 4
+    CHECK_FAILED = 5  # capplan bench: a wrong answer, a disagreement or a gate failure
     INTERRUPTED = 130
 
 
@@ -68,6 +70,14 @@ class OutputExistsError(CapplanError):
 
 class SolverError(CapplanError):
     exit_code = ExitCode.SOLVER_ERROR
+
+
+class NoPlanError(CapplanError):
+    """A solve gave no plan (infeasible, unbounded, or no solution): its run's exit code."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class ProblemCollector:

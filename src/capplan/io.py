@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +59,53 @@ def write_run(
 
     ``summary["times"]["write_s"]`` is set to the time taken to write the tables.
     """
-    check_writable(out_dir, force)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         start = time.perf_counter()
         for name, frame in tables.items():
             write_csv(frame, tmp / f"{name}.csv")
         summary.setdefault("times", {})["write_s"] = round(time.perf_counter() - start, 6)
         write_json(summary, tmp / "summary.json")
+
+    return write_atomically(out_dir, fill, force)
+
+
+def write_folder(
+    out_dir: Path,
+    tables: dict[str, pd.DataFrame],
+    force: bool,
+    *,
+    json_files: dict[str, dict[str, Any]] | None = None,
+    texts: dict[str, str] | None = None,
+) -> Path:
+    """Write ``<name>.csv`` per table, ``<name>`` per JSON mapping and per text, atomically
+    (nothing is added: the same content gives the same bytes)."""
+
+    def fill(tmp: Path) -> None:
+        for name, frame in tables.items():
+            write_csv(frame, tmp / f"{name}.csv")
+        for name, data in (json_files or {}).items():
+            write_json(data, tmp / name)
+        for name, text in (texts or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+
+    return write_atomically(out_dir, fill, force)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(out_dir: Path, fill: Callable[[Path], None], force: bool) -> Path:
+    """Let ``fill`` write into a hidden temporary folder, then rename it to ``out_dir``."""
+    check_writable(out_dir, force)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a run folder is an ordinary one
+        fill(tmp)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             os.replace(out_dir, old / out_dir.name)

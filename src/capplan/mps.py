@@ -46,10 +46,11 @@ Malformed input raises :class:`MpsError` (a :class:`ValueError`) naming the file
 line number and what was expected.  Sections of non-linear or non-standard extensions
 (``QUADOBJ``, ``SOS``, ``INDICATORS`` ...) are rejected with a clear message.
 
-The column and row names of the file are kept as the index of one block each:
-``var_blocks = {"x": Block("x", 0, pd.Index(col_names))}`` and
-``row_blocks = {"row": Block("row", 0, pd.Index(row_names))}``.  ``lp.var_names()``
-then gives ``x[NAME]`` (the block label); the file's own names are the block index.
+The column and row names of the file are kept as the index of one unnamed block each:
+``var_blocks = {"x": Block("", 0, pd.Index(col_names))}`` and
+``row_blocks = {"row": Block("", 0, pd.Index(row_names))}``.  An unnamed block labels
+its entries by their bare names, so ``lp.var_names()`` gives the file's names and a model
+read and written again keeps them (no ``x[x[NAME]]`` growth).
 
 Writers
 =======
@@ -71,6 +72,7 @@ import gzip
 import math
 import os
 import re
+import secrets
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -87,9 +89,11 @@ __all__ = [
     "MpsWarning",
     "format_lp",
     "format_mps",
+    "model_file_format",
     "read_mps",
     "read_solu",
     "write_lp",
+    "write_model_file",
     "write_mps",
 ]
 
@@ -489,8 +493,9 @@ class _Parser:
             maximize=self.maximize,
             c0=float(self.c0),
             name=self.name,
-            var_blocks={"x": Block("x", 0, pd.Index(self.col_names))},
-            row_blocks={"row": Block("row", 0, pd.Index(self.row_names))},
+            # unnamed blocks: their labels are the file's names, unchanged (Block.labels)
+            var_blocks={"x": Block("", 0, pd.Index(self.col_names))},
+            row_blocks={"row": Block("", 0, pd.Index(self.row_names))},
         )
 
 
@@ -713,6 +718,53 @@ def format_mps(lp: LinearProgram) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write_atomic(text: str, path: str | os.PathLike[str]) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, renamed when complete.
+
+    An interrupted or failed write leaves no partial file (an existing file is replaced
+    only by a complete one).
+    """
+    target = Path(path)
+    # a fresh name beside the target ("x": never an existing file), with the usual mode
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+#: File formats :func:`write_model_file` writes, by file suffix.
+MODEL_FILE_FORMATS = {".mps": "free MPS", ".lp": "CPLEX LP"}
+
+
+def model_file_format(path: str | os.PathLike[str]) -> str:
+    """The suffix (``.mps`` or ``.lp``) that selects the format of ``path``.
+
+    Raises ``ValueError`` naming the accepted suffixes for any other.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in MODEL_FILE_FORMATS:
+        known = ", ".join(f"{k} ({v})" for k, v in MODEL_FILE_FORMATS.items())
+        raise ValueError(f"unknown model file suffix {Path(path).suffix!r}; expected {known}")
+    return suffix
+
+
+def write_model_file(lp: LinearProgram, path: str | os.PathLike[str]) -> str:
+    """Write ``lp`` as free MPS (``.mps``) or CPLEX LP (``.lp``), chosen by the suffix.
+
+    Returns the suffix.  The file is written atomically.
+    """
+    suffix = model_file_format(path)
+    if suffix == ".mps":
+        write_mps(lp, path)
+    else:
+        write_lp(lp, path)
+    return suffix
+
+
 def write_mps(lp: LinearProgram, path: str | os.PathLike[str]) -> None:
     """Write ``lp`` as free MPS.
 
@@ -724,9 +776,10 @@ def write_mps(lp: LinearProgram, path: str | os.PathLike[str]) -> None:
     magnitude 1e30 or more read back as infinite; a row with ``row_lb > row_ub`` cannot
     be written (``ValueError``).  Names come from
     ``lp.var_names()`` / ``lp.row_names()`` with whitespace replaced by ``_`` and
-    repeats made unique.
+    repeats made unique.  The file is written atomically (a temporary file beside it,
+    renamed when complete).
     """
-    Path(path).write_text(format_mps(lp), encoding="utf-8")
+    _write_atomic(format_mps(lp), path)
 
 
 # CPLEX LP names: letters, digits and !"#$%&()/,.;?@_`'{}|~ ; OR-Tools' exporter also
@@ -875,6 +928,7 @@ def write_lp(lp: LinearProgram, path: str | os.PathLike[str]) -> None:
     with no finite bound, and writes a non-zero ``c0`` as a variable ``Constant`` fixed
     to 1 (no model name can clash with these).  Its bound lines for columns with lower
     bound -inf and a finite upper bound (``x <= u``, which LP readers take as [0, u])
-    are rewritten as ``-inf <= x <= u``; columns without coefficients are kept.
+    are rewritten as ``-inf <= x <= u``; columns without coefficients are kept.  The
+    file is written atomically.
     """
-    Path(path).write_text(format_lp(lp), encoding="utf-8")
+    _write_atomic(format_lp(lp), path)

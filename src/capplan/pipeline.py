@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,10 +25,11 @@ from capplan.backends import get_backend
 from capplan.backends.base import Result, SolveOptions, Status
 from capplan.config.loader import Config, load_config
 from capplan.data.tables import Tables, build_tables
-from capplan.errors import ExitCode
+from capplan.errors import ExitCode, InputError, Problem
 from capplan.io import check_writable, default_run_dir, write_run
 from capplan.model.build import Model, build_model
 from capplan.results import tables as rt
+from capplan.results.explain import Explanation, explain_infeasible
 from capplan.results.kpis import kpis
 from capplan.results.marginal import marginal_values
 
@@ -52,15 +54,22 @@ class Run:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     out_dir: Path | None = None
+    explanation: Explanation | None = None  # why it is infeasible (results/explain.py)
 
     @property
     def exit_code(self) -> ExitCode:
         return EXIT_FOR_STATUS[self.result.status]
 
 
-def load(model_path: str | Path) -> tuple[Config, Tables]:
-    """Validate a model file with its inputs and derive the model's tables."""
-    config = load_config(model_path)
+def load(
+    model_path: str | Path,
+    scenarios: Sequence[str] = (),
+    sets: Sequence[str] = (),
+    allow_outside: bool = False,
+) -> tuple[Config, Tables]:
+    """Validate a model file with its scenarios, ``--set`` values and inputs, and derive
+    the model's tables (precedence: docs/scenarios.md)."""
+    config = load_config(model_path, scenarios, sets, allow_outside)
     return config, build_tables(config)
 
 
@@ -74,16 +83,31 @@ def solve(
     outputs_dir: str | Path = "outputs",
     force: bool = False,
     write: bool = True,
+    on_stage: Callable[[str, str], None] | None = None,
+    scenarios: Sequence[str] = (),
+    sets: Sequence[str] = (),
+    allow_outside: bool = False,
+    export: str | Path | None = None,
 ) -> Run:
     """Solve a model and (unless ``write=False``) write its run folder.
 
     Settings given here override the model file's ``solver`` section.  The run folder is
     ``out`` if given (an existing one is replaced only with ``force``), else
-    ``<outputs_dir>/<model name>`` or the first free ``-2``, ``-3``... suffix.
+    ``<outputs_dir>/<model name>[+<scenario>...]`` or the first free ``-2``, ``-3``... suffix.
+    ``scenarios`` (names or paths) and ``sets`` (``key.path=value``) change the model as on
+    the command line; ``allow_outside`` lets paths leave the project folder.
+    ``on_stage(stage, detail)`` is called as each stage begins: ``load``, ``build``,
+    ``solve``, ``extract`` and ``write`` (the CLI's progress display).
+    ``export`` (a ``.mps`` or ``.lp`` path) writes the built program there before it is
+    solved, so an infeasible model is exported too (:func:`capplan.mps.write_model_file`).
     """
+    stage = on_stage or (lambda _stage, _detail: None)
+    if export is not None:
+        check_export_path(export)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    config, tables = load(model_path)
+    stage("load", "")
+    config, tables = load(model_path, scenarios, sets, allow_outside)
     times["load_s"] = time.perf_counter() - t0
 
     settings = config.model.solver
@@ -96,22 +120,30 @@ def solve(
     )
     out_dir: Path | None = None
     if write:
-        out_dir = (
-            Path(out) if out is not None else default_run_dir(Path(outputs_dir), config.model.name)
-        )
+        out_dir = Path(out) if out is not None else default_run_dir(Path(outputs_dir), config.label)
         check_writable(out_dir, force)
 
     t0 = time.perf_counter()
+    stage("build", "")
     model = build_model(tables)
     times["build_s"] = time.perf_counter() - t0
+    if export is not None:
+        stage("export", str(export))
+        export_model(model, export)
 
     solver = get_backend(name)
     t0 = time.perf_counter()
+    limit = options.time_limit_s
+    stage("solve", f"{name}, " + (f"time limit {limit:g} s" if limit else "no time limit"))
     result = solver.solve(model.lp, options)
     times["solve_s"] = time.perf_counter() - t0
 
     run = Run(config, model, result)
+    if result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+        stage("explain", "smallest violations")
+        run.explanation = explain_infeasible(model, name, options, config.scenarios)
     t0 = time.perf_counter()
+    stage("extract", "")
     mv_info: dict[str, Any] = {}
     if result.status.has_solution and result.x is not None:
         x = _integral(model, result.x)
@@ -123,13 +155,42 @@ def solve(
             "lp_backend": mv.lp_result.backend,
             "lp_status": str(mv.lp_result.status),
             "lp_objective": mv.lp_result.objective,
+            "lp_solve_s": round(mv.lp_result.solve_time_s, 6),
         }
     times["extract_s"] = time.perf_counter() - t0
     run.summary = summary(config, model, result, options, run.tables, times, mv_info)
 
     if write and out_dir is not None and result.status.has_solution:
+        stage("write", "")
         run.out_dir = write_run(out_dir, run.tables, run.summary, force)
     return run
+
+
+def check_export_path(path: str | Path) -> None:
+    """Fail before any work if ``path`` cannot take an exported program (exit code 2)."""
+    from capplan.mps import model_file_format
+
+    try:
+        model_file_format(path)
+    except ValueError as exc:
+        raise InputError([Problem("command line", "--export", str(exc))]) from None
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise InputError(
+            [Problem("command line", "--export", f"folder {parent} not found: create it first")]
+        )
+
+
+def export_model(model: Model, path: str | Path) -> None:
+    """Write the model's program to ``path`` (MPS or LP by suffix), atomically."""
+    from capplan.mps import write_model_file
+
+    try:
+        write_model_file(model.lp, path)
+    except OSError as exc:
+        raise InputError(
+            [Problem("command line", "--export", f"cannot write {path}: {exc.strerror or exc}")]
+        ) from None
 
 
 def _integral(model: Model, x: np.ndarray) -> np.ndarray:
@@ -192,6 +253,8 @@ def summary(
     out: dict[str, Any] = {
         "model": config.model.name,
         "model_file": str(config.model_path.name),
+        "scenarios": list(config.scenarios),
+        "set": list(config.settings),
         "input_hash": config.input_hash,
         "status": str(result.status),
         "message": result.message,

@@ -70,12 +70,15 @@ def ortools_version() -> str:
 def build_helper(lp: LinearProgram) -> Any:
     """A ``ModelBuilderHelper`` holding ``lp``, filled from its sparse arrays.
 
-    Duplicate entries of ``A`` are summed first: OR-Tools rejects a row that names a
+    Duplicate entries of ``A`` are summed first (on a copy; a matrix in canonical form, as
+    the model builder makes it, is used as it is): OR-Tools rejects a row that names a
     column twice.
     """
     mbh = _mbh()
-    A = sp.csr_matrix(lp.A, dtype=np.float64, copy=True)
-    A.sum_duplicates()
+    A = lp.A
+    if not (sp.isspmatrix_csr(A) and A.dtype == np.float64 and A.has_canonical_format):
+        A = sp.csr_matrix(lp.A, dtype=np.float64, copy=True)
+        A.sum_duplicates()
     helper = mbh.ModelBuilderHelper()
     helper.fill_model_from_sparse_data(
         np.asarray(lp.col_lb, dtype=np.float64),
@@ -85,8 +88,8 @@ def build_helper(lp: LinearProgram) -> Any:
         np.asarray(lp.row_ub, dtype=np.float64),
         A,
     )
-    for j in np.flatnonzero(lp.integer):
-        helper.set_var_integrality(int(j), True)
+    for j in np.flatnonzero(lp.integer).tolist():
+        helper.set_var_integrality(j, True)
     helper.set_maximize(bool(lp.maximize))
     helper.set_objective_offset(float(lp.c0))
     return helper

@@ -31,7 +31,7 @@ def _listing(known: list[str]) -> str:
     return shown + (f" ... ({len(known)} in all)" if len(known) > MAX_LISTED else "")
 
 
-def _unknown(
+def unknown_name(
     file: str, where: str, what: str, name: str, known: Iterable[str], source: str = ""
 ) -> Problem:
     """An unknown name: the name, the closest known one, and the names it may be."""
@@ -75,7 +75,7 @@ def cross_check(
         for i, value in enumerate(frame[column]):
             if not pd.isna(value) and value not in known:
                 where = _row(frame, i, keys) + f", column {column}"
-                out.append(_unknown(files[table], where, what, value, known, source))
+                out.append(unknown_name(files[table], where, what, value, known, source))
 
     # model file
     per = model.budget.per_period_rmb_bn
@@ -83,7 +83,7 @@ def cross_check(
         for p in per:
             if p not in periods:
                 out.append(
-                    _unknown(
+                    unknown_name(
                         files["model"],
                         f"budget.per_period_rmb_bn.{p}",
                         "period",
@@ -132,7 +132,9 @@ def cross_check(
     for zone in policy.state_share:
         if zone not in zones:
             out.append(
-                _unknown(files["policy"], f"state_share.{zone}", "zone", zone, zones, zone_source)
+                unknown_name(
+                    files["policy"], f"state_share.{zone}", "zone", zone, zones, zone_source
+                )
             )
 
     out += _check_campaigns(tables, files, periods, region_names, part_names)
@@ -210,7 +212,7 @@ def _check_campaigns(
         for name in regs:
             if name != ALL and name not in region_names:
                 out.append(
-                    _unknown(
+                    unknown_name(
                         files["campaigns"], where + ", column regions", "region", name, region_names
                     )
                 )
@@ -218,7 +220,9 @@ def _check_campaigns(
         for name in prts:
             if name != ALL and name not in part_names:
                 out.append(
-                    _unknown(files["campaigns"], where + ", column parts", "part", name, part_names)
+                    unknown_name(
+                        files["campaigns"], where + ", column parts", "part", name, part_names
+                    )
                 )
                 bad = True
         if (

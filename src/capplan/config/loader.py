@@ -1,45 +1,64 @@
-"""Read a model file and its input tables into a validated :class:`Config`.
+"""Read a model file, its scenarios and its input tables into a validated :class:`Config`.
 
-Every problem found is collected and reported at once (:class:`InputError`), each naming
-the file, the key path or row and column, the bad value and what was expected.  Rows are
-numbered as in a spreadsheet or editor: the header is row 1, the first data row is row 2.
+Order: compose the model mapping (model file < scenarios < ``--set``, see
+:mod:`capplan.config.layers`), validate it, read the input tables and the policy file
+(with the scenarios' policy keys merged on), apply the scenarios' table edits, then
+cross-check every file.  Every problem found is collected and reported at once
+(:class:`InputError`), each naming the file (the scenario file or command-line option
+that set a value, when one did), the key path or row and column, the bad value and what
+was expected.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
 import hashlib
-import io
-import math
-import re
-import types
-import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic.fields import FieldInfo
+from pydantic import ValidationError
 
 from capplan.config.checks import cross_check
-from capplan.config.schema import TABLE_KEYS, TABLE_ROWS, InputFiles, ModelFile, Policy
+from capplan.config.edits import apply_edits
+from capplan.config.layers import Composition, compose
+from capplan.config.readers import (  # re-exported: the loader's public names
+    LINES_ATTR,
+    MAX_FILE_BYTES,
+    MAY_BE_EMPTY,
+    input_error,
+    read_table,
+    read_yaml,
+    show_path,
+    validate_yaml,
+    validation_problems,
+)
+from capplan.config.schema import TABLE_ROWS, InputFiles, ModelFile, Policy
 from capplan.errors import InputError, Problem, ProblemCollector
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAY_BE_EMPTY = {"campaigns"}  # a model may have no training campaigns
-MAX_RAGGED_ROWS = 20  # ragged rows reported per table (a wrong delimiter breaks them all)
-LINES_ATTR = "lines"  # DataFrame.attrs key: the file row number of each table row
-
-RowLabel = Callable[[int, list[Any]], str]
+__all__ = [
+    "LINES_ATTR",
+    "MAX_FILE_BYTES",
+    "MAY_BE_EMPTY",
+    "Config",
+    "hash_files",
+    "input_error",
+    "load_config",
+    "read_table",
+    "read_yaml",
+    "validate_yaml",
+    "validation_problems",
+]
 
 
 @dataclass(frozen=True)
 class Config:
-    """A validated model: its settings, its policy and its input tables (typed DataFrames)."""
+    """A validated model: its settings, its policy and its input tables (typed DataFrames).
+
+    ``scenarios`` are the names of the scenario files applied, in order, and ``settings``
+    the ``--set`` values (``key.path=value``); both are covered by ``input_hash``.
+    """
 
     model: ModelFile
     policy: Policy
@@ -47,476 +66,121 @@ class Config:
     model_path: Path
     files: dict[str, Path]
     input_hash: str
+    scenarios: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``<model name>+<scenario>+...``: the default run folder name."""
+        return "+".join([self.model.name, *self.scenarios])
 
 
-# --------------------------------------------------------------------------- YAML
+def load_config(
+    model_path: str | Path,
+    scenarios: Sequence[str] = (),
+    sets: Sequence[str] = (),
+    allow_outside: bool = False,
+) -> Config:
+    """Load and validate a model (or scenario) file with its scenarios, ``--set`` values,
+    input tables and policy; cross-check them.
 
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    """Build a mapping, first checking that no key appears twice in it."""
-    first_line: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        try:
-            seen = key in first_line
-        except TypeError:  # an unhashable key: construct_mapping reports it
-            continue
-        if seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"key {key!r} appears twice (first on line {first_line[key]}); "
-                "expected each key once",
-                key_node.start_mark,
-            )
-        first_line[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
-def read_yaml(path: Path, display: str) -> dict[str, Any]:
-    """Parse a YAML mapping safely; raise InputError naming the file and line on failure."""
-    text = _read_text(path, display, "a YAML file")
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        raise input_error(display, _yaml_place(exc), _yaml_message(exc)) from None
-    except yaml.YAMLError as exc:
-        raise input_error(display, "", f"malformed YAML: {exc}") from None
-    if data is None:
-        raise input_error(display, "", "file is empty: expected a YAML mapping of keys to values")
-    if not isinstance(data, dict):
-        raise input_error(
-            display, "", f"expected a YAML mapping of keys to values, got {_kind(data)}"
-        )
-    return data
-
-
-def _yaml_place(exc: yaml.MarkedYAMLError) -> str:
-    mark = exc.problem_mark or exc.context_mark
-    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-
-
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    """A parser error in words, with the context it started in and a hint at the usual fix."""
-    problem = str(exc.problem or exc.context)
-    msg = f"malformed YAML: {problem}"
-    if exc.problem and exc.context and exc.context_mark is not None:
-        msg += f" ({exc.context} at line {exc.context_mark.line + 1})"
-    context = str(exc.context or "")
-    if "'\\t'" in problem:
-        msg += "; expected spaces, not tabs, for indentation"
-    elif "flow" in context:
-        msg += "; expected a closing ] or } (is a bracket left open?)"
-    elif "block" in context or "block" in problem or "mapping values" in problem:
-        msg += "; expected consistent indentation (check the spaces before the keys)"
-    return msg
-
-
-def _read_text(path: Path, display: str, expected: str) -> str:
-    """A text file's contents; missing, huge or non-UTF-8 files are input errors."""
-    if not path.is_file():
-        what = "a folder" if path.is_dir() else "file not found"
-        raise input_error(display, "", f"{what}: expected {expected}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise input_error(display, "", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise input_error(
-            display, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8"
-        ) from None
-
-
-def input_error(file: str, where: str, message: str) -> InputError:
-    """One problem as an error, for ``raise input_error(...)``."""
-    return InputError([Problem(file, where, message)])
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    return {
-        list: "a list",
-        dict: "a mapping",
-        str: "a text",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), type(value).__name__)
-
-
-# --------------------------------------------------------------------------- messages
-
-
-def validation_problems(
-    exc: ValidationError,
-    file: str,
-    row_label: RowLabel | None = None,
-    schema: type[BaseModel] | None = None,
-) -> list[Problem]:
-    """Turn pydantic errors into Problems: key path or row, bad value and what was expected.
-
-    ``row_label(i, rest)`` names row ``i`` of a table (errors located ``(i, column)``);
-    ``schema`` is the model validated, used to suggest keys and name missing ones.
+    A model with bad settings still has its tables read (if its ``inputs`` section is
+    valid), so that every problem is reported in one go.
     """
-    problems: list[Problem] = []
-    seen: set[tuple[Any, ...]] = set()
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        if loc in seen:  # one message per place
-            continue
-        seen.add(loc)
-        if row_label is not None and loc and isinstance(loc[0], int):
-            where = row_label(loc[0], list(loc[1:]))
-            path = loc[1:]
-        else:
-            where = _key_path(loc)
-            path = loc
-        problems.append(
-            Problem(file, where, _message(err, schema, path, yaml_input=row_label is None))
-        )
-    return problems
-
-
-def _key_path(loc: Sequence[Any]) -> str:
-    """``("horizon", "periods", 0)`` -> ``horizon.periods[0]``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-_EXPECTED_BY_TYPE = {
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "string_type": "text",
-    "finite_number": "a finite number (not NaN or infinity)",
-    "dict_type": "a mapping of keys to values",
-    "model_type": "a mapping of keys to values",
-    "model_attributes_type": "a mapping of keys to values",
-    "list_type": "a list, such as [a, b]",
-}
-_TYPE_ERRORS = {k for k in _EXPECTED_BY_TYPE if k != "finite_number"}
-
-
-def _message(
-    err: Any, schema: type[BaseModel] | None, loc: Sequence[Any], *, yaml_input: bool
-) -> str:
-    """What is wrong with one value, what was expected, and a hint for YAML pitfalls."""
-    kind = err["type"]
-    parent, info = _field_at(schema, loc) if schema is not None else (None, None)
-    what = "column" if not yaml_input else "key"
-    if kind == "missing":
-        about = _describe(info)
-        return f"missing required {what}" + (f": {about}" if about else "")
-    if kind == "extra_forbidden":
-        known = list(parent.model_fields) if parent is not None else []
-        name = str(loc[-1]) if loc else ""
-        hint = _did_you_mean(name, known)
-        expected = f"; expected one of: {', '.join(known)}" if known else ""
-        return f"unknown {what}{hint}{expected}"
-    value = err.get("input")
-    if value is None:
-        blank = "empty cell" if not yaml_input else "missing value (null)"
-        return f"{blank}: expected {_expected(err)}"
-    expected = _expected(err)
-    if kind == "string_pattern_mismatch" and _describe(info):
-        expected += f" ({_describe(info)})"
-    msg = f"expected {expected}, got {_show_value(value)}"
-    if yaml_input and kind in _TYPE_ERRORS:
-        msg += _yaml_hint(kind, value)
-    return msg
-
-
-def _describe(info: FieldInfo | None) -> str:
-    """A field's description, or the first line of its section's docstring."""
-    if info is None:
-        return ""
-    section = _submodel(info.annotation)
-    text = info.description or (section.__doc__ if section is not None else None) or ""
-    return text.strip().splitlines()[0].rstrip(".") if text.strip() else ""
-
-
-def _expected(err: Any) -> str:
-    """Pydantic's "Input should be greater than 0" -> "a number greater than 0"."""
-    kind = err["type"]
-    if kind in _EXPECTED_BY_TYPE:
-        return _EXPECTED_BY_TYPE[kind]
-    msg = str(err["msg"])
-    if kind == "value_error":
-        return msg.removeprefix("Value error, ")
-    msg = re.sub(r"^Input should be ", "", msg)
-    msg = re.sub(r"^(String|List|Dictionary|Tuple|Set) should have ", "", msg)
-    msg = re.sub(r"^String should match pattern ", "text matching the pattern ", msg)
-    msg = re.sub(r" after validation, not \d+$", "", msg)
-    if msg.startswith(("greater", "less")):
-        msg = "a number " + msg
-    return msg
-
-
-def _show_value(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{_kind(value)} ({text[:40]}...)"
-
-
-def _yaml_hint(kind: str, value: object) -> str:
-    """Why YAML 1.1 read a value as the wrong type, and how to write it."""
-    if isinstance(value, str) and _looks_numeric(value):
-        return " (YAML 1.1 reads numbers like 1e6 as text: write 1.0e+6 or 1000000)"
-    if isinstance(value, bool):
-        fix = ": put it in quotes" if kind == "string_type" else ""
-        return f" (YAML reads yes/no/on/off/true/false as a boolean{fix})"
-    if kind == "string_type" and isinstance(value, int | float):
-        return " (YAML read it as a number: put it in quotes)"
-    return ""
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
-
-
-def _did_you_mean(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _field_at(
-    schema: type[BaseModel], loc: Sequence[Any]
-) -> tuple[type[BaseModel] | None, FieldInfo | None]:
-    """The model that holds the last key of ``loc``, and that key's field if it is one."""
-    cls = schema
-    for i, part in enumerate(loc):
-        last = i == len(loc) - 1
-        info = cls.model_fields.get(part) if isinstance(part, str) else None
-        if info is None:
-            return (cls if last else None), None
-        if last:
-            return cls, info
-        sub = _submodel(info.annotation)
-        if sub is None:
-            return None, None
-        cls = sub
-    return None, None
-
-
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model in ``annotation`` (through ``X | None``), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            sub = _submodel(arg)
-            if sub is not None:
-                return sub
-    return None
-
-
-def validate_yaml(model: type[BaseModel], data: dict[str, Any], file: str) -> Any:
-    """Validate parsed YAML against ``model``; raise InputError with every problem."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(validation_problems(exc, file, schema=model)) from None
-
-
-# --------------------------------------------------------------------------- CSV
-
-
-def _read_rows(path: Path, display: str, fields: list[str]) -> list[tuple[int, list[str]]]:
-    """Parse a CSV file into (row number, cells) pairs, the header first; skip blank rows."""
-    expected = f"a CSV table with columns {', '.join(fields)}"
-    text = _read_text(path, display, expected)
-    rows: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    start = 1
-    try:
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append((start, [c.strip() for c in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise input_error(
-            display, f"row {reader.line_num}", f"not a readable CSV row: {exc}"
-        ) from None
-    if not rows:
-        raise input_error(display, "", f"file is empty: expected {expected}")
-    return rows
-
-
-def _header_problems(
-    header: list[str], fields: dict[str, FieldInfo], display: str
-) -> list[Problem]:
-    """Missing, unknown and repeated columns of a table's header row.
-
-    A misspelt column is reported once, as unknown with a suggestion, not also as missing.
-    """
-    out: list[Problem] = []
-    where = "row 1 (header)"
-    names = list(fields)
-    expected = f"expected columns: {', '.join(names)}"
-    missing = [c for c in names if fields[c].is_required() and c not in header]
-    unknown = [c for c in dict.fromkeys(header) if c not in fields]
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    for col in unknown:
-        close = difflib.get_close_matches(col, [n for n in names if n not in header], n=1)
-        if close:
-            hint = f" (did you mean {close[0]!r}?)"
-            missing = [c for c in missing if c != close[0]]
-        elif len(header) == 1 and any(s in col for s in ";\t|"):
-            hint = " (columns must be separated by commas)"
-        else:
-            hint = ""
-        out.append(Problem(display, where, f"unknown column {col!r}{hint}; {expected}"))
-    if missing:
-        out.insert(
-            0, Problem(display, where, f"missing column(s) {', '.join(missing)}; {expected}")
-        )
-    if repeated:
-        out.append(
-            Problem(
-                display,
-                where,
-                f"column(s) given twice: {', '.join(repeated)}; expected each column once",
-            )
-        )
-    return out
-
-
-def read_table(name: str, path: Path, display: str) -> pd.DataFrame:
-    """Read and validate one CSV table; return a typed DataFrame (one column per field).
-
-    The DataFrame's ``attrs["lines"]`` holds the file row number of each of its rows.
-    """
-    row_model = TABLE_ROWS[name]
-    fields = row_model.model_fields
-    rows = _read_rows(path, display, list(fields))
-    (_, header), body = rows[0], rows[1:]
-    collector = ProblemCollector()
-    collector.extend(_header_problems(header, fields, display))
-    ragged = [(n, cells) for n, cells in body if len(cells) != len(header)]
-    for n, cells in ragged[:MAX_RAGGED_ROWS]:
-        collector.add(
-            display,
-            f"row {n}",
-            f"{len(cells)} values, expected {len(header)} "
-            "(one per column of the header; is a comma missing, extra or unquoted?)",
-        )
-    if len(ragged) > MAX_RAGGED_ROWS:
-        collector.add(
-            display,
-            "",
-            f"... and {len(ragged) - MAX_RAGGED_ROWS} more rows with the wrong number of values",
-        )
-    collector.raise_if_any()
-    if not body and name not in MAY_BE_EMPTY:
-        raise input_error(display, "", "table has a header but no rows: expected at least one row")
-    lines = [n for n, _ in body]
-    records = [{k: (v or None) for k, v in zip(header, cells, strict=True)} for _, cells in body]
-    keys = TABLE_KEYS[name]
-
-    def row_label(i: int, rest: list[Any]) -> str:
-        ident = ", ".join(f"{k}={records[i].get(k)}" for k in keys if records[i].get(k))
-        col = f", column {rest[0]}" if rest else ""
-        return f"row {lines[i]}" + (f" ({ident})" if ident else "") + col
-
-    try:
-        parsed: list[BaseModel] = TypeAdapter(list[row_model]).validate_python(  # type: ignore[valid-type]
-            [
-                {k: v for k, v in r.items() if v is not None or fields[k].is_required()}
-                for r in records
-            ]
-        )
-    except ValidationError as exc:
-        raise InputError(validation_problems(exc, display, row_label, row_model)) from None
-    frame = pd.DataFrame.from_records([r.model_dump() for r in parsed], columns=list(fields))
-    first: dict[tuple[Any, ...], int] = {}
-    for i, key in enumerate(frame[list(keys)].itertuples(index=False, name=None)):
-        if key in first:
-            collector.add(
-                display,
-                row_label(i, []),
-                f"duplicate {'/'.join(keys)}: row "
-                f"{lines[first[key]]} has the same; expected one row per {'/'.join(keys)}",
-            )
-        else:
-            first[key] = i
-    collector.raise_if_any()
-    frame.attrs[LINES_ATTR] = lines
-    return frame
-
-
-# --------------------------------------------------------------------------- model
-
-
-def load_config(model_path: str | Path) -> Config:
-    """Load and validate a model file, its input tables and policy; cross-check them.
-
-    A model file with bad settings still has its tables read (if its ``inputs`` section
-    is valid), so that every problem is reported in one go.
-    """
-    path = Path(model_path)
-    display = str(model_path)
-    raw = read_yaml(path, display)
+    comp = compose(model_path, scenarios, sets, allow_outside)
     collector = ProblemCollector()
     model: ModelFile | None = None
     try:
-        model = validate_yaml(ModelFile, raw, display)
+        model = validate_yaml(ModelFile, comp.model, comp.display, comp.locate_model)
     except InputError as exc:
         collector.extend(exc.problems)
-    inputs = model.inputs if model is not None else _inputs_or_none(raw)
+    inputs = model.inputs if model is not None else _inputs_or_none(comp.model)
     if inputs is None:  # no way to find the tables
         raise InputError(collector.problems)
-    root = (path.parent / inputs.dir).resolve()
+    try:
+        files = _input_files(comp, inputs)
+    except InputError as exc:
+        raise InputError([*collector.problems, *exc.problems]) from None
+    tables: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ROWS:
+        try:
+            tables[name] = read_table(name, files[name], show_path(files[name]))
+        except InputError as exc:  # collect every table's problems before raising
+            collector.extend(exc.problems)
+    policy = _read_policy(comp, files["policy"], collector)
+    if model is None or collector.problems:
+        raise InputError(collector.problems)
+    names = {k: show_path(v) for k, v in files.items()}
+    names["model"] = comp.display
+    tables, names = apply_edits(tables, comp.scenarios, list(model.horizon.periods), names)
+    problems = cross_check(model, policy, tables, names)
+    collector.extend(_relocate(problems, comp, names))
+    collector.raise_if_any()
+    files = {"model": comp.root, **files}
+    for i, scenario in enumerate(comp.scenarios):
+        files[f"scenario-{i:03d}"] = scenario.path
+    settings = {f"set-{i:03d}": text for i, text in enumerate(comp.sets)}
+    return Config(
+        model,
+        policy,
+        tables,
+        comp.root,
+        files,
+        hash_files(files, settings),
+        comp.names,
+        tuple(comp.sets),
+    )
+
+
+def _input_files(comp: Composition, inputs: InputFiles) -> dict[str, Path]:
+    """The path of every input file; the folder must exist and stay in the project."""
+    root = (comp.folder_of(("inputs", "dir")) / inputs.dir).resolve()
+    outside = comp.outside(root, ("inputs", "dir"), inputs.dir)
+    if outside is not None:
+        raise InputError([outside])
     if not root.is_dir():
-        collector.add(
-            display,
-            "inputs.dir",
+        file, key = comp.locate_model(("inputs", "dir"))
+        raise input_error(
+            file,
+            key,
             f"folder {inputs.dir!r} not found (looked for "
             f"{root}); expected the folder that holds the input tables",
         )
-        collector.raise_if_any()
-    files: dict[str, Path] = {"model": path.resolve()}
-    tables: dict[str, pd.DataFrame] = {}
-    for name in TABLE_ROWS:
-        file = root / getattr(inputs, name)
-        files[name] = file
-        try:
-            tables[name] = read_table(name, file, _show(file))
-        except InputError as exc:  # collect every table's problems before raising
-            collector.extend(exc.problems)
-    policy_file = root / inputs.policy
-    files["policy"] = policy_file
-    policy = Policy.model_validate({})
+    files = {name: root / getattr(inputs, name) for name in [*TABLE_ROWS, "policy"]}
+    problems = [comp.outside(path, ("inputs", k), getattr(inputs, k)) for k, path in files.items()]
+    found = [p for p in problems if p is not None]
+    if found:
+        raise InputError(found)
+    return files
+
+
+def _read_policy(comp: Composition, path: Path, collector: ProblemCollector) -> Policy:
+    """policy.yaml with the scenarios' and ``--set`` policy keys merged on."""
+    display = show_path(path)
     try:
-        policy = validate_yaml(
-            Policy, read_yaml(policy_file, _show(policy_file)), _show(policy_file)
-        )
+        raw = comp.policy_over(read_yaml(path, display))
+        policy: Policy = validate_yaml(Policy, raw, display, comp.policy_locator(display))
+        return policy
     except InputError as exc:
         collector.extend(exc.problems)
-    if model is None or collector.problems:
-        raise InputError(collector.problems)
-    names = {k: _show(v) for k, v in files.items()}
-    names["model"] = display
-    collector.extend(cross_check(model, policy, tables, names))
-    collector.raise_if_any()
-    return Config(model, policy, tables, path.resolve(), files, hash_files(files))
+        return Policy.model_validate({})
+
+
+def _relocate(problems: list[Problem], comp: Composition, names: dict[str, str]) -> list[Problem]:
+    """Cross-check problems about a model or policy key, blamed on whoever set the key."""
+    locators = {
+        names["model"]: comp.locate_model,
+        names["policy"]: comp.policy_locator(names["policy"]),
+    }
+    out = []
+    for problem in problems:
+        locate = locators.get(problem.file)
+        if locate is None or not problem.where:
+            out.append(problem)
+            continue
+        file, where = locate(tuple(problem.where.split(".")))
+        out.append(Problem(file, where, problem.message))
+    return out
 
 
 def _inputs_or_none(raw: dict[str, Any]) -> InputFiles | None:
@@ -527,18 +191,15 @@ def _inputs_or_none(raw: dict[str, Any]) -> InputFiles | None:
         return None
 
 
-def _show(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def hash_files(files: dict[str, Path]) -> str:
-    """SHA-256 over every input file's role, name and bytes, in a fixed order."""
+def hash_files(files: dict[str, Path], texts: dict[str, str] | None = None) -> str:
+    """SHA-256 over every input file's role, name and bytes, then every extra text's role
+    and value (the ``--set`` values), each in a fixed order."""
     digest = hashlib.sha256()
     for role in sorted(files):
         digest.update(role.encode())
         digest.update(files[role].name.encode())
         digest.update(files[role].read_bytes())
+    for role, text in sorted((texts or {}).items()):
+        digest.update(role.encode())
+        digest.update(text.encode())
     return digest.hexdigest()

@@ -9,7 +9,7 @@ description feeds the error messages, the JSON Schema and docs/inputs.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -273,3 +273,91 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "campaigns": ("campaign",),
     "exchange_rates": ("currency", "period"),
 }
+
+
+# --------------------------------------------------------------------------- scenario file
+
+TableName = Literal[
+    "regions", "parts", "supply", "eligibility", "demand", "campaigns", "exchange_rates"
+]
+Cell = str | float | bool  # a value in a table column (a whole number is a float)
+
+
+class PeriodRange(_Yaml):
+    """A range of periods in horizon order, both ends included; either end may be left out."""
+
+    from_: Name | None = Field(None, alias="from", description="First period (default: first).")
+    to: Name | None = Field(None, description="Last period (default: last).")
+
+
+class TableEdit(_Yaml):
+    """Change the rows of an input table that match ``where``.
+
+    Example: ``{table: demand, where: {zone: SEA, period: {from: FY2027}}, scale:
+    {demand_zflop: 1.5}}``.  Each column of ``where`` takes a value, a list of values (any
+    of them) or, for ``period``, a range ``{from: P1, to: P2}``; columns are combined with
+    "and".  A selection that matches no row is an error.
+    """
+
+    table: TableName = Field(description="Input table to edit.")
+    where: dict[Name, Cell | list[Cell] | PeriodRange] = Field(
+        default_factory=dict,
+        description="Column -> value, list of values, or {from, to} for period; {} = all rows.",
+    )
+    set: dict[Name, Cell | None] = Field(
+        default_factory=dict, description="Column -> new value for every matched row."
+    )
+    scale: dict[Name, float] = Field(
+        default_factory=dict, description="Column -> factor to multiply the matched values by."
+    )
+    add: dict[Name, float] = Field(
+        default_factory=dict, description="Column -> amount to add to the matched values."
+    )
+
+
+class ScenarioFile(_Yaml):
+    """A scenario file (models/scenarios/*.yaml): what changes relative to a model."""
+
+    description: str = Field("", description="What the scenario says, in one line.")
+    source: str = Field("", description="Where it comes from (event, report) or 'assumption'.")
+    extends: Name = Field(
+        description="The model file or scenario file this one changes, relative to this file."
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Keys of the model file to change (deep merge); a 'policy' section "
+        "changes keys of policy.yaml.",
+    )
+    edits: list[TableEdit] = Field(
+        default_factory=list, description="Edits of input table rows, applied in order."
+    )
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def json_schema(kind: Literal["model", "scenario", "policy"]) -> dict[str, Any]:
+    """The JSON Schema of a model, scenario or policy file, for editors.
+
+    A scenario's ``overrides`` is described as the model file with every key optional,
+    plus an optional ``policy`` section with the policy file's keys.
+    """
+    if kind == "model":
+        return ModelFile.model_json_schema()
+    if kind == "policy":
+        return Policy.model_json_schema()
+    out = ScenarioFile.model_json_schema()
+    model, policy = ModelFile.model_json_schema(), Policy.model_json_schema()
+    defs = {k: _optional(v) for k, v in model.pop("$defs", {}).items()}
+    defs.update(out.get("$defs", {}))
+    overrides = _optional({k: v for k, v in model.items() if k != "title"})
+    overrides["properties"]["policy"] = _optional({k: v for k, v in policy.items() if k != "title"})
+    overrides["description"] = out["properties"]["overrides"]["description"]
+    out["properties"]["overrides"] = overrides
+    out["$defs"] = dict(sorted(defs.items()))
+    return out
+
+
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an object schema with no required keys (overrides name only what changes)."""
+    return {k: v for k, v in schema.items() if k != "required"}

@@ -3,14 +3,21 @@
 A block of variables or rows lives on a dense grid (the product of its sets) but holds
 only the entries a mask selects.  Each entry is a tuple of integer codes, one per set,
 so mapping a variable to the rows it enters is array arithmetic, never a Python loop per
-variable or per nonzero.  ``Builder.build`` assembles one CSR matrix from all the
-coordinate triplets.
+variable or per nonzero.
+
+Terms come in two forms: coordinate triplets (:meth:`Builder.add_terms`), and runs of
+consecutive columns already in row order (:meth:`Builder.add_runs`), which need no
+sorting.  ``Builder.build`` assembles each row block's part of the CSR matrix (a
+counting sort of its triplets, merged with its runs) and stacks the parts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +26,7 @@ import scipy.sparse as sp
 from capplan.model.lp import Block, LinearProgram
 
 INF = np.inf
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,18 +37,64 @@ class Entries:
     dims: tuple[str, ...]
     codes: dict[str, np.ndarray]
     start: int
+    runs: Runs | None = None  # how the entries were selected, if given as runs
 
     @property
     def size(self) -> int:
         return len(next(iter(self.codes.values()))) if self.codes else 1
 
-    @property
+    @cached_property
     def ids(self) -> np.ndarray:
-        """Global column (or row) numbers of the entries."""
+        """Global column (or row) numbers of the entries (made once; do not modify)."""
         return np.arange(self.start, self.start + self.size)
 
     def __getitem__(self, dim: str) -> np.ndarray:
         return self.codes[dim]
+
+    def run_first(self) -> np.ndarray | None:
+        """For entries selected by :class:`Runs`: on the grid of ``runs.base``, the id of
+        the first entry of each point's run (its position ``runs.first`` in the last
+        dim), -1 where the point has none; the entry at position f of the run is that id
+        plus ``f - first``.  None for entries selected otherwise."""
+        if self.runs is None:
+            return None
+        base = self.runs.base
+        nz = np.nonzero(base)
+        length = np.maximum(np.broadcast_to(self.runs.length, base.shape)[nz], 0)
+        first = np.full(base.shape, -1, dtype=np.int64)
+        first[nz] = self.start + np.cumsum(length) - length
+        return np.where(np.broadcast_to(self.runs.length, base.shape) > 0, first, -1)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A mask given compactly: ``base`` over all dims but the last, and in the last dim a
+    run of consecutive positions ``first <= t < first + length`` for each point of ``base``
+    (``first`` and ``length`` broadcast against ``base``).
+
+    :meth:`nonzero` gives exactly ``np.nonzero`` of the full mask (same codes, same
+    row-major order) without making it: the full mask of, say, training variables over
+    campaigns x regions x parts x periods is much larger than its entries.
+    """
+
+    base: np.ndarray
+    first: int | np.ndarray
+    length: int | np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.base.shape
+
+    def nonzero(self) -> tuple[np.ndarray, ...]:
+        nz = np.nonzero(self.base)
+        first = np.broadcast_to(np.asarray(self.first, dtype=np.int64), self.base.shape)[nz]
+        length = np.broadcast_to(np.asarray(self.length, dtype=np.int64), self.base.shape)[nz]
+        length = np.maximum(length, 0)
+        codes = [np.repeat(c.astype(np.int64, copy=False), length) for c in nz]
+        starts = np.cumsum(length) - length  # where each point's run begins in the output
+        last = np.arange(len(codes[0]) if codes else 0, dtype=np.int64)
+        last += np.repeat(first - starts, length)
+        return (*codes, last)
 
 
 @dataclass
@@ -50,29 +104,52 @@ class Builder:
     sets: dict[str, pd.Index]
     _vars: list[tuple[Entries, np.ndarray, np.ndarray, bool]] = field(default_factory=list)
     _rows: list[tuple[Entries, np.ndarray, np.ndarray]] = field(default_factory=list)
-    _triplets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    _costs: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    # per add_terms call: (first row of its row block, first column, rows, columns, values)
+    _triplets: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list
+    )
+    # per add_runs call: (first row of its row block, first column, counts, columns, values)
+    _sorted: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _costs: list[tuple[Entries, np.ndarray]] = field(default_factory=list)
+    _lookups: dict[int, tuple[Entries, np.ndarray]] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict)
+    # row blocks assembled early (finish_rows): first row -> the part, or its future
+    _parts: dict[int, Any] = field(default_factory=dict)
     n_vars: int = 0
     n_rows: int = 0
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once per builder (for arrays several families share)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return cast(T, self._memo[key])
 
     def shape(self, dims: tuple[str, ...]) -> tuple[int, ...]:
         return tuple(len(self.sets[d]) for d in dims)
 
     def _select(
-        self, dims: tuple[str, ...], mask: np.ndarray | None
-    ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        self, dims: tuple[str, ...], mask: np.ndarray | Runs | None
+    ) -> dict[str, np.ndarray]:
         shape = self.shape(dims)
         if not dims:
-            return {}, None
+            return {}
         if mask is None:
             mask = np.ones(shape, dtype=bool)
-        if mask.shape != shape:
-            raise ValueError(f"mask shape {mask.shape} != grid shape {shape} for {dims}")
-        nz = np.nonzero(mask)
-        return dict(zip(dims, (c.astype(np.int64) for c in nz), strict=True)), mask
+        if isinstance(mask, Runs):
+            if (*mask.shape, shape[-1]) != shape:
+                raise ValueError(f"runs over {mask.shape} do not fit grid shape {shape} for {dims}")
+            nz = mask.nonzero()
+        else:
+            if mask.shape != shape:
+                raise ValueError(f"mask shape {mask.shape} != grid shape {shape} for {dims}")
+            nz = np.nonzero(mask)
+        return dict(zip(dims, (c.astype(np.int64, copy=False) for c in nz), strict=True))
 
     @staticmethod
     def _pick(value: float | np.ndarray, shape: tuple[int, ...], nz: tuple) -> np.ndarray:
+        if np.ndim(value) == 0:  # one value for every entry
+            size = len(nz[0]) if shape else 1
+            return np.full(size, value, dtype=float)
         arr = np.broadcast_to(np.asarray(value, dtype=float), shape)
         return arr[nz] if shape else arr.reshape(1)
 
@@ -80,16 +157,16 @@ class Builder:
         self,
         name: str,
         dims: tuple[str, ...],
-        mask: np.ndarray | None = None,
+        mask: np.ndarray | Runs | None = None,
         lb: float | np.ndarray = 0.0,
         ub: float | np.ndarray = INF,
         integer: bool = False,
     ) -> Entries:
         """Add one variable per selected grid point; ``lb``/``ub`` broadcast over the grid."""
-        codes, _ = self._select(dims, mask)
+        codes = self._select(dims, mask)
         nz = tuple(codes[d] for d in dims)
         shape = self.shape(dims)
-        block = Entries(name, dims, codes, self.n_vars)
+        block = Entries(name, dims, codes, self.n_vars, mask if isinstance(mask, Runs) else None)
         lbs, ubs = self._pick(lb, shape, nz), self._pick(ub, shape, nz)
         self._vars.append((block, lbs, ubs, integer))
         self.n_vars += block.size
@@ -99,12 +176,12 @@ class Builder:
         self,
         name: str,
         dims: tuple[str, ...],
-        mask: np.ndarray | None = None,
+        mask: np.ndarray | Runs | None = None,
         lb: float | np.ndarray = -INF,
         ub: float | np.ndarray = INF,
     ) -> Entries:
         """Add one row per selected grid point; ``lb``/``ub`` broadcast over the grid."""
-        codes, _ = self._select(dims, mask)
+        codes = self._select(dims, mask)
         nz = tuple(codes[d] for d in dims)
         shape = self.shape(dims)
         block = Entries(name, dims, codes, self.n_rows)
@@ -114,11 +191,15 @@ class Builder:
 
     def lookup(self, block: Entries) -> np.ndarray:
         """Dense grid -> global id of the block's entry there, -1 where there is none."""
+        cached = self._lookups.get(id(block))
+        if cached is not None and cached[0] is block:
+            return cached[1]
         table = np.full(self.shape(block.dims) or (1,), -1, dtype=np.int64)
         if block.dims:
             table[tuple(block.codes[d] for d in block.dims)] = block.ids
         else:
             table[0] = block.start
+        self._lookups[id(block)] = (block, table)
         return table
 
     def add_terms(
@@ -131,22 +212,111 @@ class Builder:
         """Add ``coef`` at (row of ``rows`` with codes ``row_codes``, column ``cols``).
 
         Entries whose row does not exist in ``rows`` are dropped, so callers can map a
-        variable onto a grid of rows of which only some were created.
+        variable onto a grid of rows of which only some were created.  Codes must lie in
+        their sets (they index the grid).
         """
+        if rows.dims:
+            # position on the grid, row-major (cheaper than indexing with a tuple of arrays)
+            flat = np.asarray(row_codes[rows.dims[0]], dtype=np.int64)
+            for dim in rows.dims[1:]:
+                flat = flat * len(self.sets[dim])
+                flat += row_codes[dim]
+        else:
+            flat = np.zeros(cols.shape, dtype=np.int64)
+        self.add_terms_at(rows, flat, cols, coef)
+
+    def add_terms_at(
+        self, rows: Entries, flat: np.ndarray, cols: np.ndarray, coef: float | np.ndarray
+    ) -> None:
+        """:meth:`add_terms` with the rows given by their flat (row-major) grid position."""
+        if rows.size == int(np.prod(self.shape(rows.dims))):  # rows on the whole grid
+            self._add(rows, flat + rows.start, cols, coef, rows_exist=True)
+        else:
+            self._add(rows, self.lookup(rows).reshape(-1)[flat], cols, coef, rows_exist=False)
+
+    def add_terms_rows(
+        self, rows: Entries, row_ids: np.ndarray, cols: np.ndarray, coef: float | np.ndarray
+    ) -> None:
+        """Add ``coef`` at (global row ``row_ids`` of ``rows``, column ``cols``); every row
+        must exist."""
+        self._add(rows, row_ids, cols, coef, rows_exist=True)
+
+    def add_runs(
+        self, rows: Entries, first: np.ndarray, length: np.ndarray, coef: np.ndarray
+    ) -> None:
+        """Add terms given as runs of consecutive columns, in row order.
+
+        ``first``, ``length`` and ``coef`` have shape ``(rows.size, k)``: row i of
+        ``rows`` gets, for each j, the columns ``first[i, j] ... first[i, j] +
+        length[i, j] - 1`` with coefficient ``coef[i, j]``.  The runs of a row must be in
+        increasing column order and must not overlap (then the terms need no sorting; a
+        row out of order is still sorted by :meth:`build`, at a cost).
+        """
+        length = np.maximum(np.asarray(length, dtype=np.int64), 0)
+        coef = np.broadcast_to(np.asarray(coef, dtype=float), length.shape)
+        if length.shape[0] != rows.size:
+            raise ValueError(f"runs for {length.shape[0]} rows; {rows.name} has {rows.size}")
+        cols = self._expand(first, length)
+        vals = np.repeat(coef.ravel(), length.ravel())
+        if not np.all(coef[length > 0]):  # zero coefficients: dropped, as by add_terms
+            r = np.repeat(np.arange(rows.start, rows.start + rows.size), length.sum(axis=1))
+            self._add(rows, r, cols, vals, rows_exist=True)
+        elif len(cols):
+            self._check_open(rows)
+            self._sorted.append((rows.start, int(cols[0]), length.sum(axis=1), cols, vals))
+
+    def _expand(self, first: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """The columns of the runs ``first .. first + length - 1``, run after run (int32
+        when every column number fits, as the matrix will hold them)."""
+        flat = length.ravel()
+        starts = np.cumsum(flat) - flat
+        dtype = np.int32 if self.n_vars < 2**31 - 1 else np.int64
+        cols: np.ndarray = np.arange(int(flat.sum()), dtype=dtype)
+        shift = np.broadcast_to(first, length.shape).ravel() - starts
+        cols += np.repeat(shift.astype(dtype), flat)
+        return cols
+
+    def finish_rows(self, rows: Entries, executor: Executor | None = None) -> None:
+        """Declare that ``rows`` get no more terms and assemble their part of the matrix
+        now, on ``executor`` if given (while other rows are being added).  Adding terms
+        to them afterwards is an error."""
+        index = np.int32 if max(self.n_rows, self.n_vars) < 2**31 - 1 else np.int64
+        if executor is None:
+            self._parts[rows.start] = self._part(rows, self.n_vars, index)
+        else:
+            self._parts[rows.start] = executor.submit(self._part, rows, self.n_vars, index)
+
+    def _check_open(self, rows: Entries) -> None:
+        if rows.start in self._parts:
+            raise ValueError(f"rows {rows.name} were finished; no terms can be added to them")
+
+    def _add(
+        self,
+        rows: Entries,
+        r: np.ndarray,
+        cols: np.ndarray,
+        coef: float | np.ndarray,
+        *,
+        rows_exist: bool,
+    ) -> None:
+        """Record the terms, without those whose row is missing (-1) or coefficient is 0."""
+        self._check_open(rows)
         vals = np.broadcast_to(np.asarray(coef, dtype=float), cols.shape)
-        table = self.lookup(rows)
-        where = (
-            tuple(row_codes[d] for d in rows.dims)
-            if rows.dims
-            else (np.zeros(cols.shape, dtype=np.int64),)
-        )
-        r = table[where]
-        keep = (r >= 0) & (vals != 0)
-        self._triplets.append((r[keep], cols[keep], vals[keep]))
+        keep: np.ndarray | None = None
+        if not rows_exist and len(r) and r.min() < 0:
+            keep = r >= 0
+        if (np.ndim(coef) != 0 and not vals.all()) or (np.ndim(coef) == 0 and coef == 0):
+            nonzero = vals != 0
+            keep = nonzero if keep is None else keep & nonzero
+        if keep is not None:
+            r, cols, vals = r[keep], cols[keep], vals[keep]
+        if len(cols):
+            # the first column orders the terms in build (any order gives the same matrix)
+            self._triplets.append((rows.start, int(cols[0]), r, cols, vals))
 
     def add_objective(self, block: Entries, coef: float | np.ndarray) -> None:
         vals = np.broadcast_to(np.asarray(coef, dtype=float), (block.size,))
-        self._costs.append((block.ids, vals.copy()))
+        self._costs.append((block, vals.copy()))
 
     def build(self, *, maximize: bool, c0: float = 0.0, name: str = "capplan") -> LinearProgram:
         n, m = self.n_vars, self.n_rows
@@ -160,17 +330,9 @@ class Builder:
         row_lb = np.concatenate([r[1] for r in self._rows]) if self._rows else np.zeros(0)
         row_ub = np.concatenate([r[2] for r in self._rows]) if self._rows else np.zeros(0)
         c = np.zeros(n)
-        for ids, vals in self._costs:
-            np.add.at(c, ids, vals)
-        if self._triplets:
-            rr = np.concatenate([t[0] for t in self._triplets])
-            cc = np.concatenate([t[1] for t in self._triplets])
-            vv = np.concatenate([t[2] for t in self._triplets])
-        else:
-            rr = cc = np.zeros(0, dtype=np.int64)
-            vv = np.zeros(0)
-        A = sp.csr_matrix((vv, (rr, cc)), shape=(m, n))
-        A.sum_duplicates()
+        for block, vals in self._costs:
+            c[block.start : block.start + block.size] += vals  # a block's ids are contiguous
+        A = self._matrix(m, n)
         return LinearProgram(
             c=c,
             A=A,
@@ -185,6 +347,65 @@ class Builder:
             var_blocks={v[0].name: self._block(v[0]) for v in self._vars},
             row_blocks={r[0].name: self._block(r[0]) for r in self._rows},
         )
+
+    def _matrix(self, m: int, n: int) -> sp.csr_matrix:
+        """The constraint matrix in canonical CSR form (sorted columns, no duplicates).
+
+        Each row block's part is a counting sort of its triplets (scipy's COO to CSR,
+        which is stable: as the triplets are taken in order of their first column and
+        variable blocks occupy increasing column ranges, each row's columns come out
+        sorted) merged with its runs (already in CSR order).  The parts are stacked; a
+        matrix that is still not canonical (terms given out of order, or duplicates) is
+        sorted and its duplicates summed, so the result is the same matrix either way.
+        """
+        nnz = sum(len(t[2]) for t in self._triplets) + sum(len(t[3]) for t in self._sorted)
+        index = np.int32 if max(m, n, nnz) < 2**31 - 1 else np.int64  # as scipy chooses
+        parts = [self._finished(block, n, index) for block, _lb, _ub in self._rows]
+        if not parts:
+            return sp.csr_matrix((m, n))
+        A = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+        if A.indices.dtype != index or A.indptr.dtype != index:
+            A = sp.csr_matrix(
+                (A.data, A.indices.astype(index), A.indptr.astype(index)), shape=(m, n)
+            )
+        A.sum_duplicates()
+        return A
+
+    def _finished(self, block: Entries, n: int, index: type) -> sp.csr_matrix:
+        """The part of ``block``: assembled early (finish_rows) or now."""
+        early = self._parts.get(block.start)
+        if early is None:
+            return self._part(block, n, index)
+        return early if isinstance(early, sp.csr_matrix) else early.result()
+
+    def _part(self, block: Entries, n: int, index: type) -> sp.csr_matrix:
+        """The rows of one row block with all their terms, in canonical CSR form."""
+        size = block.size
+        triplets = sorted((t for t in self._triplets if t[0] == block.start), key=lambda t: t[1])
+        runs = sorted((t for t in self._sorted if t[0] == block.start), key=lambda t: t[1])
+        pieces: list[sp.csr_matrix] = []
+        if triplets:
+            rr = np.concatenate([t[2] for t in triplets]) - block.start
+            cc = np.concatenate([t[3] for t in triplets])
+            vv = np.concatenate([t[4] for t in triplets])
+            piece = sp.csr_matrix(
+                (vv, (rr.astype(index, copy=False), cc.astype(index, copy=False))),
+                shape=(size, n),
+            )
+            piece.sum_duplicates()
+            pieces.append(piece)
+        for _start, _first, counts, cols, vals in runs:
+            indptr: np.ndarray = np.zeros(size + 1, dtype=index)
+            np.cumsum(counts, out=indptr[1:])
+            pieces.append(
+                sp.csr_matrix((vals, cols.astype(index, copy=False), indptr), shape=(size, n))
+            )
+        if not pieces:
+            return sp.csr_matrix((size, n))
+        part = pieces[0]
+        for piece in pieces[1:]:
+            part = part + piece  # merges two sorted matrices (their terms never overlap)
+        return part
 
     def _block(self, entries: Entries) -> Block:
         return Block(entries.name, entries.start, self.index(entries))

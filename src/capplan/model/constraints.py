@@ -9,8 +9,12 @@ decision to power-on.  docs/model.md states the same algebra with units.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 
+from capplan.model import rowruns
 from capplan.model.algebra import Builder, Entries
 from capplan.model.params import Params
 from capplan.model.variables import Vars, module_bound
@@ -22,10 +26,51 @@ def _over_periods(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return i, t
 
 
-def _installed(v: Vars, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """For each pods entry and each period it is installed in: (entry i, period t)."""
+@dataclass(frozen=True)
+class Installed:
+    """Each pods entry i with each period t it is installed in, as pairs by entry then t.
+
+    The pairs are those of ``np.nonzero(p.active[part_i, period_i, :])``, in the same
+    order.  ``expand(x)`` repeats a per-entry array once per pair (``x[i]`` for each pair),
+    which is cheaper than indexing with ``i``.
+    """
+
+    lengths: np.ndarray  # (entries,) number of periods each entry is installed in
+    t: np.ndarray  # (pairs,) the period of each pair
+
+    def expand(self, per_entry: np.ndarray) -> np.ndarray:
+        return np.repeat(per_entry, self.lengths)
+
+    @cached_property
+    def i(self) -> np.ndarray:
+        return self.expand(np.arange(len(self.lengths), dtype=np.int64))
+
+
+def _installed(b: Builder, v: Vars, p: Params) -> Installed:
+    """The installed pairs of the pods entries, made once per build (several families use them)."""
+    return b.memo("installed", lambda: _installed_pairs(v, p))
+
+
+def _installed_pairs(v: Vars, p: Params) -> Installed:
     pods = v.pods
-    return _over_periods(p.active[pods["part"], pods["period"], :])
+    active = p.active
+    part, tau = pods["part"], pods["period"]
+    runs = active.sum(axis=2)  # (P, T): periods installed when bought in tau
+    first = active.argmax(axis=2)  # (P, T): first period installed
+    last = active.shape[2] - 1 - active[:, :, ::-1].argmax(axis=2)
+    if not np.array_equal(np.where(runs > 0, last - first + 1, 0), runs):  # not one run
+        ok = active[part, tau, :]
+        return Installed(ok.sum(axis=1), np.nonzero(ok)[1])
+    lengths = runs[part, tau]
+    starts = np.cumsum(lengths) - lengths  # position of each entry's first pair
+    t = np.arange(int(lengths.sum()), dtype=np.int64)
+    t += np.repeat(first[part, tau] - starts, lengths)
+    return Installed(lengths, t)
+
+
+def _installed_cols(b: Builder, v: Vars, p: Params) -> np.ndarray:
+    """The pods column of each installed pair."""
+    return b.memo("installed_cols", lambda: _installed(b, v, p).expand(v.pods.ids))
 
 
 def _online(v: Vars, p: Params) -> tuple[np.ndarray, np.ndarray]:
@@ -102,11 +147,14 @@ def define_power(b: Builder, v: Vars, p: Params) -> Entries:
     Facility power (IT load x PUE) is what the grid supplies and what is paid for.
     """
     rows = b.add_rows("power", ("region", "period"), ub=p.existing_mw[:, None])
+    if rowruns.power_runs(b, rows, v, p):  # the same terms, made in row order
+        return rows
     pods = v.pods
-    i, t = _installed(v, p)
-    b.add_terms(
-        rows, {"region": pods["region"][i], "period": t}, pods.ids[i], p.pod_mw[pods["part"][i]]
-    )
+    inst = _installed(b, v, p)
+    T = len(p.sets["period"])
+    at = inst.expand(pods["region"] * T)  # grid position of row (region, period)
+    at += inst.t
+    b.add_terms_at(rows, at, _installed_cols(b, v, p), inst.expand(p.pod_mw[pods["part"]]))
     bld = v.build
     j, t2 = _online(v, p)
     b.add_terms(
@@ -159,14 +207,23 @@ def define_compute(b: Builder, v: Vars, p: Params) -> Entries:
         tr.ids,
         1.0 / p.util_tr[tr["part"]],
     )
+    if rowruns.compute_pods_runs(b, rows, v, p):  # the same terms, made in row order
+        return rows
     pods = v.pods
-    i, t = _installed(v, p)
-    b.add_terms(
-        rows,
-        {"region": pods["region"][i], "part": pods["part"][i], "period": t},
-        pods.ids[i],
-        -p.pod_peak_zflop[pods["part"][i]],
-    )
+    inst = _installed(b, v, p)
+    coef = inst.expand(-p.pod_peak_zflop[pods["part"]])
+    table = b.lookup(rows)  # (R, P, T) -> row id
+    first = table[:, :, :1]
+    if np.array_equal(table, np.where(first >= 0, first + np.arange(table.shape[2]), -1)):
+        # the rows of each region and part are consecutive over the periods
+        at = inst.expand(first[pods["region"], pods["part"], 0])
+        at += inst.t
+        b.add_terms_rows(rows, at, _installed_cols(b, v, p), coef)
+    else:
+        T, P = len(p.sets["period"]), len(p.sets["part"])
+        at = inst.expand((pods["region"] * P + pods["part"]) * T)  # row (region, part, period)
+        at += inst.t
+        b.add_terms_at(rows, at, _installed_cols(b, v, p), coef)
     return rows
 
 
@@ -192,9 +249,10 @@ def define_campaigns(b: Builder, v: Vars, p: Params) -> Entries | None:
     if len(p.sets["campaign"]) == 0:
         return None
     rows = b.add_rows("campaign", ("campaign",), lb=p.camp_zflop)
-    tr = v.train
+    if rowruns.campaign_runs(b, rows, v, p):  # the same terms, made in row order
+        return rows
+    tr, sh = v.train, v.short
     b.add_terms(rows, {"campaign": tr["campaign"]}, tr.ids, 1.0)
-    sh = v.short
     b.add_terms(rows, {"campaign": sh["campaign"]}, sh.ids, 1.0)
     return rows
 
@@ -246,7 +304,8 @@ def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -
         return None
     rows = b.add_rows("domestic_share", ("period",), lb=0.0)
     pods = v.pods
-    i, t = _installed(v, p)
+    inst = _installed(b, v, p)
+    i, t = inst.i, inst.t
     keep = p.china[pods["region"][i]]
     i, t = i[keep], t[keep]
     part = pods["part"][i]
@@ -270,7 +329,8 @@ def define_vendor_cap(b: Builder, v: Vars, p: Params, share: float | None) -> En
     mask = np.broadcast_to(p.foreign_vendor[:, None], b.shape(("vendor", "period")))
     rows = b.add_rows("vendor_cap", ("vendor", "period"), mask=mask, ub=0.0)
     pods = v.pods
-    i, t = _installed(v, p)
+    inst = _installed(b, v, p)
+    i, t = inst.i, inst.t
     part = pods["part"][i]
     for vendor in np.flatnonzero(p.foreign_vendor):  # a handful of vendors, not entries
         coef = ((p.vendor[part] == vendor).astype(float) - share) * p.pod_pflops[part]

@@ -40,13 +40,20 @@ class Block:
         return slice(self.start, self.stop)
 
     def labels(self) -> list[str]:
-        """``name[a,b,c]`` for each entry: for LP/MPS files and error messages."""
+        """``name[a,b,c]`` for each entry: for LP/MPS files and error messages.
+
+        A block with an empty name labels its entries by their bare keys (``a,b,c``): the
+        blocks of a program read from a file hold the file's own names, which must come
+        back unchanged when it is written again.
+        """
         if len(self.index) == 0:
             return []
         if isinstance(self.index, pd.MultiIndex):
             keys = [",".join(str(v) for v in key) for key in self.index]
         else:
             keys = [str(v) for v in self.index]
+        if not self.name:
+            return keys
         return [f"{self.name}[{k}]" for k in keys]
 
 

@@ -66,12 +66,20 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
     pods = v.pods
     r, part, tau = pods["region"], pods["part"], pods["period"]
     capex = p.pod_capex[r, part, tau]
-    active = p.active[part, tau, :]  # (n, T)
-    power_per_period = (
-        p.pod_mw[part][:, None] * p.pue[r][:, None] * p.hours * p.power_rmb_per_mwh[r, :] / 1e6
-    )
     maint = fin.maintenance_rate_hardware * capex * y
-    opex = ((power_per_period + maint[:, None]) * active * p.disc_mid[None, :]).sum(axis=1)
+    # opex[i] = sum_t (pod_mw * PUE * hours * power[r,t] / 1e6 + maint) * active * d_mid[t].
+    # The power term depends on (region, part, t) only: it is made on that small grid (the
+    # same operations on the same numbers) and the (n, T) array is then updated in place.
+    power_cost = (
+        p.power_rmb_per_mwh[:, None, :]
+        * ((p.pod_mw[None, :] * p.pue[:, None]) * p.hours)[:, :, None]
+    )  # (R, P, T)
+    power_cost /= 1e6
+    per_period = power_cost[r, part, :]  # (n, T), a new array
+    per_period += maint[:, None]
+    per_period *= p.active[part, tau, :]
+    per_period *= p.disc_mid[None, :]
+    opex = per_period.sum(axis=1)
     life = t.parts["life_years"].to_numpy(float)[part]
     remain = np.clip(1 - (T - tau) * y / life, 0.0, 1.0)
 
@@ -107,9 +115,14 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
     )
 
 
-def define_objective(b: Builder, v: Vars, p: Params, t: Tables) -> tuple[bool, float]:
-    """Add the objective terms; return (maximise?, constant term)."""
-    o = objective_parts(v, p, t)
+def define_objective(
+    b: Builder, v: Vars, p: Params, t: Tables, parts: ObjectiveParts | None = None
+) -> tuple[bool, float]:
+    """Add the objective terms; return (maximise?, constant term).
+
+    ``parts`` are :func:`objective_parts` of the same arguments when already computed.
+    """
+    o = parts if parts is not None else objective_parts(v, p, t)
     value = [
         (v.pods, o.pods_residual_pv - o.pods_capex_pv - o.pods_opex_pv),
         (v.build, o.build_residual_pv - o.build_capex_pv - o.build_opex_pv),

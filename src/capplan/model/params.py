@@ -6,6 +6,7 @@ T periods, G demand segments, K campaigns, V vendors.  Money is RMB million.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -75,7 +76,53 @@ def _codes(index: pd.Index, values: pd.Series | pd.Index | list[str]) -> np.ndar
     return out.astype(np.int64)
 
 
+def _level_codes(index: pd.Index, axes: list[pd.Index]) -> list[np.ndarray]:
+    """Position of each row's label in ``axes[level]``, per level of a (Multi)Index; -1 if
+    the label is not there.  Maps the levels' few distinct labels, not every row."""
+    if not isinstance(index, pd.MultiIndex):
+        return [axes[0].get_indexer(index)]
+    out = []
+    for level, axis in enumerate(axes):
+        mapping = axis.get_indexer(index.levels[level])
+        codes = np.asarray(index.codes[level])
+        out.append(np.where(codes >= 0, mapping[codes], -1))
+    return out
+
+
+def _grid(column: pd.Series, axes: list[pd.Index]) -> np.ndarray:
+    """A column on a (Multi)Index as a float array over ``axes``, one axis per level.
+
+    Cells without a row are NaN, as ``unstack(...).reindex(...)`` gives them; rows whose
+    labels are not in the axes are left out.
+    """
+    codes = _level_codes(column.index, axes)
+    ok = np.logical_and.reduce([c >= 0 for c in codes])
+    out = np.full(tuple(len(a) for a in axes), np.nan)
+    out[tuple(c[ok] for c in codes)] = column.to_numpy(dtype=float)[ok]
+    return out
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy without ``attrs``: pandas deep-copies attrs on every operation."""
+    return pd.DataFrame(frame, copy=False)  # shares the data; attrs are not carried over
+
+
 def make_params(t: Tables) -> Params:
+    t = dataclasses.replace(
+        t,
+        **{  # type: ignore[arg-type]
+            name: _plain(getattr(t, name))
+            for name in (
+                "regions",
+                "parts",
+                "supply",
+                "eligible",
+                "segments",
+                "demand",
+                "campaigns",
+            )
+        },
+    )
     regions, parts, periods = t.regions.index, t.parts.index, t.periods
     segs, camps, markets = t.segments.index, t.campaigns.index, t.markets
     vendors, zones = t.vendors, t.zones
@@ -113,23 +160,12 @@ def make_params(t: Tables) -> Params:
     active = (age[None, :, :] >= 0) & (age[None, :, :] < whole[:, None, None])
 
     market = _codes(markets, reg["market"])
-    supply = t.supply["units"].unstack("period")[list(periods)]
-    supply_units = np.zeros((P, len(markets), T))
-    premium = np.zeros((P, len(markets), T))
-    prem_tab = t.supply["price_premium"].unstack("period")[list(periods)]
-    for mi, m in enumerate(markets):
-        supply_units[:, mi, :] = supply.xs(m, level="market").reindex(parts).to_numpy()
-        premium[:, mi, :] = prem_tab.xs(m, level="market").reindex(parts).to_numpy()
+    supply_units = _grid(t.supply["units"], [parts, markets, periods])  # (P, M, T)
+    premium = _grid(t.supply["price_premium"], [parts, markets, periods])
     pod_cap = np.floor(supply_units[:, market, :] / pod[:, None, None] + 1e-9)  # (P, R, T)
     pod_cap = pod_cap.transpose(1, 0, 2)
 
-    eligible = (
-        t.eligible["allowed"]
-        .unstack("part")
-        .reindex(index=regions, columns=parts)
-        .to_numpy()
-        .astype(bool)
-    )
+    eligible = _grid(t.eligible["allowed"], [regions, parts]).astype(bool)
     unit_usd = t.unit_price_usd().to_numpy()
     pod_capex = (
         (pod * unit_usd)[None, :, None]
@@ -146,8 +182,8 @@ def make_params(t: Tables) -> Params:
     power = power + carbon_rmb_per_mwh[:, None]
 
     seg_zone = _codes(zones, t.segments["zone"])
-    dem = t.demand["demand_zflop"].unstack("period").reindex(index=segs, columns=periods)
-    rev = t.demand["revenue_rmb_per_zflop"].unstack("period").reindex(index=segs, columns=periods)
+    dem = _grid(t.demand["demand_zflop"], [segs, periods])
+    rev = _grid(t.demand["revenue_rmb_per_zflop"], [segs, periods])
 
     camp = t.campaigns
     window = (np.arange(T)[None, :] >= camp["earliest"].to_numpy()[:, None]) & (
@@ -155,12 +191,10 @@ def make_params(t: Tables) -> Params:
     )
     option = np.zeros((len(camps), R, P), dtype=bool)
     if len(t.campaign_options):
-        idx = t.campaign_options.index
-        option[
-            _codes(camps, idx.get_level_values("campaign")),
-            _codes(regions, idx.get_level_values("region")),
-            _codes(parts, idx.get_level_values("part")),
-        ] = True
+        codes = _level_codes(t.campaign_options.index, [camps, regions, parts])
+        if any((c < 0).any() for c in codes):  # guarded by config checks
+            raise ValueError("unknown labels in the campaign options")
+        option[tuple(codes)] = True
     vendor_codes = _codes(vendors, prt["vendor"])
     domestic = prt["domestic"].to_numpy(bool)
     foreign_vendor = np.zeros(len(vendors), dtype=bool)
@@ -201,8 +235,8 @@ def make_params(t: Tables) -> Params:
         rmb_per_unit_region=fx_region,
         seg_zone=seg_zone,
         seg_domestic_only=t.segments["domestic_only"].to_numpy(bool),
-        demand=dem.to_numpy(float),
-        revenue=rev.to_numpy(float) / 1e6,
+        demand=dem,
+        revenue=rev / 1e6,
         camp_zflop=camp["zflop"].to_numpy(float),
         camp_window=window,
         camp_penalty=camp["late_penalty_rmb_per_zflop"].to_numpy(float) / 1e6,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capplan.model.algebra import Builder, Entries
+from capplan.model.algebra import Builder, Entries, Runs
 from capplan.model.params import Params
 
 
@@ -42,6 +42,21 @@ def module_bound(p: Params) -> np.ndarray:
     return np.minimum.reduce([p.build_cap, by_total, by_budget, by_need])
 
 
+def _in_window(p: Params) -> np.ndarray | Runs:
+    """Where ``train`` exists: ``camp_option[k,r,p] and camp_window[k,t]``.
+
+    A window is one run of periods (earliest..deadline), so it is given as :class:`Runs`.
+    """
+    window = p.camp_window
+    first = window.argmax(axis=1) if window.size else np.zeros(len(window), dtype=np.int64)
+    length = window.sum(axis=1)
+    age = np.arange(window.shape[1])[None, :] - first[:, None]
+    if not np.array_equal((age >= 0) & (age < length[:, None]), window):
+        # not one run of periods (never for windows built from earliest..deadline)
+        return p.camp_option[..., None] & window[:, None, None, :]
+    return Runs(p.camp_option, first=first[:, None, None], length=length[:, None, None])
+
+
 def define_variables(b: Builder, p: Params) -> Vars:
     """Add every variable block with its bounds and integrality."""
     T = len(p.sets["period"])
@@ -64,7 +79,7 @@ def define_variables(b: Builder, p: Params) -> Vars:
     pods = b.add_variables(
         "pods",
         ("region", "part", "period"),
-        mask=np.broadcast_to(p.eligible[:, :, None], p.pod_cap.shape),
+        mask=Runs(p.eligible, first=0, length=T),  # every period
         ub=pod_ub,
         integer=True,
     )
@@ -76,12 +91,12 @@ def define_variables(b: Builder, p: Params) -> Vars:
     serve = b.add_variables(
         "serve",
         ("segment", "region", "part", "period"),
-        mask=np.broadcast_to(serve_mask[..., None], (*serve_mask.shape, T)),
+        mask=Runs(serve_mask, first=0, length=T),
     )
     train = b.add_variables(
         "train",
         ("campaign", "region", "part", "period"),
-        mask=p.camp_option[..., None] & p.camp_window[:, None, None, :],
+        mask=_in_window(p),
     )
     short = b.add_variables("short", ("campaign",), mask=~np.isnan(p.camp_penalty))
     return Vars(build, enter, pods, serve, train, short)

@@ -1,0 +1,139 @@
+"""Write a report folder atomically: ``report.html`` plus ``charts/*.png``.
+
+For one run the report goes into the run folder itself (``RUN/report.html``,
+``RUN/charts/``) unless ``out`` names another folder; for several runs ``out`` is
+required.  The charts are written into a hidden temporary folder and the page into a
+hidden temporary file beside their targets, then renamed into place, so an interrupted
+report leaves the earlier state.  An existing report is replaced only with ``force``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from capplan.errors import InputError, OutputExistsError, Problem
+from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
+from capplan.report.html import page
+from capplan.report.rundata import RunData, read_run
+
+REPORT_FILE = "report.html"
+CHARTS_DIR = "charts"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Where a report went."""
+
+    html: Path
+    charts: list[Path]
+
+
+def labels_for(runs: Sequence[RunData]) -> list[str]:
+    """A distinct label per run: its folder name, with ``(2)``... where names repeat."""
+    seen: dict[str, int] = {}
+    out = []
+    for run in runs:
+        n = seen.get(run.name, 0) + 1
+        seen[run.name] = n
+        out.append(run.name if n == 1 else f"{run.name} ({n})")
+    return out
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("._") or "run"
+
+
+def report_target(run_dirs: Sequence[Path], out: Path | None) -> Path:
+    """The folder the report goes into (see the module docstring)."""
+    if out is not None:
+        return out
+    if len(run_dirs) == 1:
+        return run_dirs[0]
+    raise InputError(
+        [Problem("command line", "--out", "a report of several runs needs --out FOLDER")]
+    )
+
+
+def check_report_writable(folder: Path, force: bool) -> None:
+    """Fail before any work if a report is there and may not be replaced."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputExistsError(f"report folder {folder} exists and is not a folder")
+    existing = [p for p in (folder / REPORT_FILE, folder / CHARTS_DIR) if p.exists()]
+    if existing and not force:
+        raise OutputExistsError(
+            f"{existing[0]} already exists: pass --force to replace the report, "
+            "or choose another folder with --out"
+        )
+
+
+def build(runs: Sequence[RunData]) -> tuple[str, dict[str, bytes]]:
+    """The page and the chart files (name -> PNG bytes) of a report of ``runs``."""
+    labels = labels_for(runs)
+    several = len(runs) > 1
+    parts: list[str] = []
+    for run in runs:
+        parts += list(run.tables["fleet"]["part"]) + [
+            p for p in run.tables["investments"]["part"] if p
+        ]
+    colours = part_colours(parts)
+    files: dict[str, bytes] = {}
+
+    def keep(chart: Chart, prefix: str) -> tuple[Chart, str]:
+        name = f"{CHARTS_DIR}/{prefix}{chart.name}.png"
+        files[name] = chart.png
+        return chart, name
+
+    per_run = []
+    for run, label in zip(runs, labels, strict=True):
+        prefix = f"{_safe(label)}-" if several else ""
+        per_run.append({c.name: keep(c, prefix) for c in run_charts(run, colours)})
+    compare = [keep(c, "") for c in compare_charts(runs, labels)] if several else []
+    return page(runs, labels, per_run, compare), files
+
+
+def write_report(
+    run_dirs: Sequence[str | Path], out: str | Path | None = None, force: bool = False
+) -> Report:
+    """Read the run folders and write their report; return where it went."""
+    dirs = [Path(d) for d in run_dirs]
+    if not dirs:
+        raise InputError([Problem("command line", "RUN", "give at least one run folder")])
+    folder = report_target(dirs, Path(out) if out is not None else None)
+    check_report_writable(folder, force)
+    runs = [read_run(d) for d in dirs]
+    html, files = build(runs)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp_charts = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.tmp-", dir=folder))
+    os.chmod(tmp_charts, 0o755)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{REPORT_FILE}.tmp-", dir=folder)
+    tmp_html = Path(tmp_name)
+    old: Path | None = None
+    try:
+        for name, data in files.items():
+            (tmp_charts / Path(name).name).write_bytes(data)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(html)
+        os.chmod(tmp_html, 0o644)
+        check_report_writable(folder, force)  # nothing appeared meanwhile
+        charts = folder / CHARTS_DIR
+        if charts.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.old-", dir=folder))
+            os.replace(charts, old / CHARTS_DIR)
+        os.replace(tmp_charts, charts)
+        os.replace(tmp_html, folder / REPORT_FILE)
+    except BaseException:
+        shutil.rmtree(tmp_charts, ignore_errors=True)
+        tmp_html.unlink(missing_ok=True)
+        if old is not None and not (folder / CHARTS_DIR).exists():
+            os.replace(old / CHARTS_DIR, folder / CHARTS_DIR)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return Report(folder / REPORT_FILE, sorted(folder / n for n in files))

@@ -1,0 +1,161 @@
+"""A comparison as files (CSV tables, compare.md, compare.json) and as terminal text."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from capplan.results.compare import Comparison
+
+SHOWN = 10  # rows of each table shown in the terminal and in compare.md (all are in the CSV)
+RANKED = "largest change first"
+INVESTMENT_COLUMNS = [
+    "plan",
+    "period",
+    "region",
+    "part",
+    "category",
+    "quantity_change",
+    "amount_change",
+    "unit",
+    "capex_change_rmb_m",
+]
+BUDGET_COLUMNS = [
+    "plan",
+    "period",
+    "capex_ref_rmb_m",
+    "capex_rmb_m",
+    "capex_change_rmb_m",
+    "accelerators_change_rmb_m",
+    "data_centre_change_rmb_m",
+]
+LIMIT_COLUMNS = [
+    "plan",
+    "family",
+    "period",
+    "region",
+    "part",
+    "segment",
+    "change",
+    "limit_ref",
+    "limit",
+    "marginal_value_ref",
+    "marginal_value",
+    "unit",
+]
+
+
+def csv_tables(cmp: Comparison) -> dict[str, pd.DataFrame]:
+    """The tables of a comparison folder, by file name (without .csv)."""
+    return {
+        "kpis": cmp.kpis,
+        "investment_changes": cmp.investments,
+        "budget_shifts": cmp.budget,
+        "limit_changes": cmp.limits,
+    }
+
+
+def description(cmp: Comparison) -> dict[str, Any]:
+    """compare.json: the plans compared, where they came from, and the reference."""
+    plans = []
+    for plan in cmp.plans:
+        s = plan.summary
+        plans.append(
+            {
+                "label": plan.label,
+                "source": plan.source,
+                "status": s.get("status"),
+                "model": s.get("model"),
+                "scenarios": s.get("scenarios", []),
+                "set": s.get("set", []),
+                "input_hash": s.get("input_hash"),
+            }
+        )
+    return {"reference": cmp.reference.label, "plans": plans}
+
+
+def markdown(cmp: Comparison) -> str:
+    """compare.md: the plans, KPIs, the largest changes and the story of each plan."""
+    ref = cmp.reference.label
+    lines = [f"# {' vs '.join(p.label for p in cmp.plans)}", ""]
+    lines += [f"Every change is against **{ref}**. All rows are in the CSV files.", ""]
+    plans = pd.DataFrame(description(cmp)["plans"])[["label", "source", "status", "input_hash"]]
+    sections = [
+        ("Plans", plans, "", ""),
+        ("KPIs", cmp.kpis, "", ""),
+        (
+            "Investment changes",
+            cmp.investments[INVESTMENT_COLUMNS],
+            "investment_changes.csv",
+            RANKED,
+        ),
+        ("Budget shifts", cmp.budget[BUDGET_COLUMNS], "budget_shifts.csv", "by period"),
+        ("Limits that changed", cmp.limits[LIMIT_COLUMNS], "limit_changes.csv", RANKED),
+    ]
+    for title, frame, file, order in sections:
+        lines += [f"## {title}", ""]
+        if file:
+            lines += [_shown_note(frame, file, order), ""]
+        lines += [*_md_table(frame.head(SHOWN) if file else frame), ""]
+    lines += ["## What changed and why", ""]
+    for label, text in cmp.story.items():
+        lines += [f"**{label}.** {text}", ""]
+    return "\n".join(lines)
+
+
+def terminal(cmp: Comparison) -> str:
+    """What ``capplan compare`` prints: KPIs, the largest changes and the story."""
+    out = [_text_table(cmp.kpis), ""]
+    out += [f"investment changes ({_shown_note(cmp.investments, '', RANKED)}):"]
+    out += [_text_table(cmp.investments[INVESTMENT_COLUMNS].head(SHOWN)), ""]
+    totals = cmp.budget[cmp.budget["period"] == "total"]
+    out += ["budget (total):", _text_table(totals[BUDGET_COLUMNS]), ""]
+    for label, text in cmp.story.items():
+        out += [f"{label}: {text}", ""]
+    return "\n".join(out).rstrip()
+
+
+def _shown_note(frame: pd.DataFrame, file: str, order: str) -> str:
+    where = f"; all in {file}" if file else ""
+    shown = min(len(frame), SHOWN)
+    return f"{shown} of {len(frame)} rows, {order}{where}"
+
+
+def _cell(value: Any) -> str:
+    """A table cell: money and counts with thousands separators, shares with 4 digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value).replace("|", "/")
+
+
+def _rows(frame: pd.DataFrame) -> list[list[str]]:
+    header = [str(c) for c in frame.columns]
+    body = [[_cell(v) for v in row] for row in frame.astype(object).itertuples(index=False)]
+    return [header, *body]
+
+
+def _md_table(frame: pd.DataFrame) -> list[str]:
+    rows = _rows(frame)
+    if len(rows) == 1:
+        return ["(none)"]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    return lines + ["| " + " | ".join(r) + " |" for r in rows[1:]]
+
+
+def _text_table(frame: pd.DataFrame) -> str:
+    rows = _rows(frame)
+    if len(rows) == 1:
+        return "  (none)"
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
