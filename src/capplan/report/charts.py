@@ -77,6 +77,14 @@ def _stack(
     return bottom
 
 
+def _period_panel(ax: Axes, title: str, x: np.ndarray, periods: list[str]) -> None:
+    """One small panel with periods along x: title, period ticks, grid, readable y ticks."""
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks(x, periods, fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    _ticks(ax)
+
+
 def _ticks(ax: Axes, axis: Literal["x", "y"] = "y") -> None:
     """Readable tick labels: at most six, with thousands separators."""
     target = ax.yaxis if axis == "y" else ax.xaxis
@@ -296,10 +304,7 @@ def demand_chart(run: RunData) -> Chart | None:
         unserved = rows.groupby("period")["unserved_zflop"].sum().reindex(periods).fillna(0)
         layers.append(("unserved", unserved.to_numpy(), UNSERVED))
         _stack(ax, x, layers, width=0.6, edgecolor="#aab7b8", linewidth=0.5)
-        ax.set_title(zone, fontsize=10)
-        ax.set_xticks(x, periods, fontsize=8)
-        ax.grid(axis="y", alpha=0.3)
-        _ticks(ax)
+        _period_panel(ax, zone, x, periods)
     for ax in axes[:: min(3, len(axes))]:
         ax.set_ylabel("ZFLOP delivered")
     _dedupe_legend(fig, axes)
@@ -326,10 +331,7 @@ def power_chart(run: RunData) -> Chart | None:
         rows = c[c["region"] == region].set_index("period").reindex(periods)
         ax.bar(x - 0.2, rows["mw_online"], 0.4, label="MW online", color="#aab7b8")
         ax.bar(x + 0.2, rows["mw_used"], 0.4, label="MW used", color="#2e86c1")
-        ax.set_title(region, fontsize=10)
-        ax.set_xticks(x, periods, fontsize=8)
-        ax.grid(axis="y", alpha=0.3)
-        _ticks(ax)
+        _period_panel(ax, region, x, periods)
     for ax in axes[:: min(4, len(axes))]:
         ax.set_ylabel("MW IT")
     _dedupe_legend(fig, axes)
