@@ -494,7 +494,9 @@ def bench(
     ] = None,
     suite: Annotated[
         str | None,
-        typer.Option("--suite", help="A named set of instances and settings: ci or scale."),
+        typer.Option(
+            "--suite", help="A named set of instances and settings: ci, scale or overhead."
+        ),
     ] = None,
     mps: Annotated[
         list[Path] | None,

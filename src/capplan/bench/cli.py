@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from capplan.bench.baseline import load_baseline
 from capplan.bench.instances import parse_spec
-from capplan.bench.run import BenchSettings, load_baseline
+from capplan.bench.run import BenchSettings
 from capplan.bench.suites import SUITES
 from capplan.errors import InputError, Problem
 

@@ -160,7 +160,7 @@ def markdown(outcome: BenchOutcome, settings: BenchSettings, machine: dict[str, 
                 f"| {_num(r['pulp_build_s'], '.3f')} | {_num(r['pulp_speedup'], '.0f')} "
                 f"| {_num(r['capplan_build_peak_rss_mb'], '.0f')} "
                 f"| {_num(r['pulp_build_peak_rss_mb'], '.0f')} "
-                f"| {_num(r['pulp_agrees']) if r['pulp_agrees'] is not None else 'not solved'} |"
+                f"| {_num(r['pulp_agrees']) if r['pulp_agrees'] is not None else '-'} |"
             )
         lines.append("")
     models = [r for r in outcome.runs if r["kind"] == "model"]

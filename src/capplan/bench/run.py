@@ -10,24 +10,27 @@ worker's own output).
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import platform
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from capplan.bench import checks, report
+from capplan.bench.baseline import load_baseline, machine_info, write_baseline
 from capplan.bench.instances import Instance, model_instance, mps_instances, parse_spec, spec_text
+from capplan.bench.records import build_ms, describe, judge, reference_record, run_record
 from capplan.bench.runner import Progress, run_task, stderr_progress, task_limit
 from capplan.errors import ExitCode, InputError, OutputExistsError, Problem
 from capplan.generate import Spec, generate_folder
 
 DEFAULT_MODEL_BACKENDS = ("highs", "scip")
 DEFAULT_MPS_BACKENDS = ("highs", "scip")
-BASELINE_VERSION = 1
 
 
 @dataclass
@@ -110,30 +113,6 @@ class BenchOutcome:
         return ExitCode.CHECK_FAILED if self.failures else ExitCode.OPTIMAL
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
-    """A baseline file, checked for the keys the gate needs (input error otherwise)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            [Problem(str(path), "", "file not found: expected a baseline (JSON)")]
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise InputError([Problem(str(path), "", f"not a readable JSON baseline: {exc}")]) from None
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or "suite" not in data:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    "",
-                    f"expected a capplan bench baseline (version {BASELINE_VERSION}, with "
-                    "'suite' and 'runs'); write one with capplan bench --write-baseline",
-                )
-            ]
-        )
-    return data
-
-
 def _check_backends(names: list[str]) -> None:
     from capplan.backends import BACKENDS
 
@@ -207,6 +186,36 @@ def run_bench(settings: BenchSettings, progress: Progress = stderr_progress) -> 
     out = _out_dir(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    with _terminate_as_interrupt():
+        return _run_in(settings, models, mps, baseline, out, tmp, progress)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM is handled like Ctrl-C: the worker is killed and nothing is left behind."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_in(
+    settings: BenchSettings,
+    models: list[Instance],
+    mps: list[Instance],
+    baseline: dict[str, Any] | None,
+    out: Path,
+    tmp: Path,
+    progress: Progress,
+) -> BenchOutcome:
     try:
         outcome = _run(settings, models, mps, baseline, tmp, progress)
         _finish(tmp, out, settings.force)
@@ -312,9 +321,9 @@ def _run(
             _keep_log(scratch, logs, label)
         else:
             result = {"status": "error", "message": f"{backend} is not available on this machine"}
-        run = _record(inst, backend, result)
+        run = run_record(inst, backend, result)
         runs.append(run)
-        step(_describe(run))
+        step(describe(run))
     for n, inst in enumerate(refs):
         label = f"ref-{n:03d}-{_safe(inst.name)}"
         ref = run_task(
@@ -324,7 +333,7 @@ def _run(
             task_limit(settings.time_limit_s, solves=0),
         )
         _keep_log(scratch, logs, label)
-        built, lower = _ms(ref, "capplan_build_s"), _ms(ref, "lower_bound_s")
+        built, lower = build_ms(ref, "capplan_build_s"), build_ms(ref, "lower_bound_s")
         step(f"{inst.name}: capplan build {built}, lower bound {lower}")
         pulp: dict[str, Any] = {}
         if settings.pulp:
@@ -333,7 +342,8 @@ def _run(
                 {
                     "kind": "pulp",
                     "path": inst.path,
-                    "solve": 0 < size <= settings.pulp_solve_max_vars,
+                    # solved only to check capplan's objective, which needs a capplan solve
+                    "solve": settings.solve and 0 < size <= settings.pulp_solve_max_vars,
                     "time_limit_s": settings.time_limit_s,
                     "mip_gap": settings.gap,
                 },
@@ -345,10 +355,10 @@ def _run(
             seconds = pulp.get("pulp_build_s")
             shown = f"{seconds:.3f} s" if seconds is not None else pulp.get("message", "")
             step(f"{inst.name}: PuLP object API build {pulp.get('status')}, {shown}")
-        references.append(_reference_record(inst, ref, pulp, runs, settings.gap))
+        references.append(reference_record(inst, ref, pulp, runs, settings.gap))
     shutil.rmtree(scratch, ignore_errors=True)
 
-    agreements = _judge(runs, models)
+    agreements = judge(runs)
     failures = [
         f"{r['instance']} x {r['backend']}: {r['verdict']} ({r['status']}: {r['message']})"
         for r in runs
@@ -368,137 +378,6 @@ def _run(
     return outcome
 
 
-def _judge(runs: list[dict[str, Any]], models: list[Instance]) -> list[checks.Agreement]:
-    """Verdicts: published results for MPS runs, agreement between backends for models."""
-    agreements = []
-    for run in runs:
-        if run["kind"] == "mps":
-            run["verdict"] = checks.solu_verdict(run, run.get("_expected"))
-    by_instance: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        by_instance.setdefault(run["instance"], []).append(run)
-    for name, group in by_instance.items():
-        agree = checks.agreement(name, group)
-        agreements.append(agree)
-        if group[0]["kind"] == "model":
-            solved = [r for r in group if r.get("status") == "optimal"]
-            for run in group:
-                run["verdict"] = checks.model_verdict(run, agree, len(solved))
-        elif not agree.agree:
-            for run in group:
-                if run["verdict"] == "ok":
-                    run["verdict"] = "wrong"
-    for run in runs:
-        run.pop("_expected", None)
-    return agreements
-
-
-def _record(inst: Instance, backend: str, result: dict[str, Any]) -> dict[str, Any]:
-    """One flat row per run (the CSV columns), with the times and their ratio."""
-    times = dict(result.get("times") or {})
-    solve_s = times.get("solve_s")
-    total_s = times.get("total_s")
-    overhead = (total_s - solve_s) if solve_s is not None and total_s is not None else None
-    times["overhead_s"] = overhead
-    size = result.get("size") or {}
-    memory = result.get("memory") or {}
-    expected = inst.expected
-    return {
-        "instance": inst.name,
-        "kind": inst.kind,
-        "backend": backend,
-        "status": result.get("status", "error"),
-        "verdict": "",
-        "objective": result.get("objective"),
-        "expected": None
-        if expected is None
-        else (expected[1] if expected[0] == "opt" else expected[0]),
-        "bound": result.get("bound"),
-        "gap": result.get("gap"),
-        "gap_at_most": result.get("gap_at_most"),
-        "maximize": result.get("maximize"),
-        "size": size,
-        "times": times,
-        "overhead_ratio": overhead / solve_s if overhead is not None and solve_s else None,
-        "memory": memory,
-        "wall_s": result.get("wall_s"),
-        "message": result.get("message", ""),
-        "_expected": expected,
-    }
-
-
-def _reference_record(
-    inst: Instance,
-    ref: dict[str, Any],
-    pulp: dict[str, Any],
-    runs: list[dict[str, Any]],
-    pulp_gap: float,
-) -> dict[str, Any]:
-    def best(d: dict[str, Any], key: str) -> float | None:
-        value = d.get(key)
-        return float(value["min"]) if isinstance(value, dict) else None
-
-    capplan_s, lower_s = best(ref, "capplan_build_s"), best(ref, "lower_bound_s")
-    model_s = best(ref, "model_build_s")
-    pulp_s = pulp.get("pulp_build_s")
-    proven = [
-        r
-        for r in runs
-        if r["instance"] == inst.name
-        and r.get("status") == "optimal"
-        and r.get("objective") is not None
-    ]
-    capplan_obj = proven[0]["objective"] if proven else None
-    pulp_obj = pulp.get("pulp_objective")
-    agrees = None
-    if capplan_obj is not None and pulp_obj is not None:
-        scale = max(1.0, abs(capplan_obj))
-        slack = (float(proven[0].get("gap_at_most") or 0.0) + pulp_gap + checks.REL_TOL) * scale
-        agrees = abs(pulp_obj - capplan_obj) <= slack
-    return {
-        "instance": inst.name,
-        "status": ref.get("status"),
-        "message": ref.get("message", "") or pulp.get("message", ""),
-        "size": ref.get("size", {}),
-        "repeat": ref.get("repeat"),
-        "model_build_s": model_s,
-        "capplan_build_s": capplan_s,
-        "lower_bound_s": lower_s,
-        "capplan_build_median_s": (ref.get("capplan_build_s") or {}).get("median"),
-        "lower_bound_median_s": (ref.get("lower_bound_s") or {}).get("median"),
-        "build_ratio": capplan_s / lower_s if capplan_s and lower_s else None,
-        "pulp_build_s": pulp_s,
-        "pulp_speedup": pulp_s / capplan_s if pulp_s and capplan_s else None,
-        "capplan_build_peak_rss_mb": (ref.get("memory") or {}).get("build_peak_rss_mb"),
-        "capplan_start_rss_mb": (ref.get("memory") or {}).get("start_rss_mb"),
-        "pulp_build_peak_rss_mb": (pulp.get("memory") or {}).get("build_peak_rss_mb"),
-        "capplan_objective": capplan_obj,
-        "pulp_status": pulp.get("pulp_status"),
-        "pulp_objective": pulp_obj,
-        "pulp_agrees": agrees,
-        "wall_s": (ref.get("wall_s") or 0.0) + (pulp.get("wall_s") or 0.0),
-    }
-
-
-def _ms(ref: dict[str, Any], key: str) -> str:
-    value = ref.get(key)
-    return f"{1e3 * value['min']:.1f} ms" if isinstance(value, dict) else str(ref.get("status"))
-
-
-def _describe(run: dict[str, Any]) -> str:
-    text = f"{run['instance']} x {run['backend']}: {run['status']}"
-    if run.get("objective") is not None:
-        text += f" {run['objective']:.10g}"
-    t = run.get("times") or {}
-    if t.get("total_s") is not None:
-        text += f" in {t['total_s']:.2f} s"
-    if run.get("overhead_ratio") is not None:
-        text += f" (overhead {100 * run['overhead_ratio']:.1f}% of solve)"
-    if run["status"] in ("unreadable", "error", "crashed", "killed") and run.get("message"):
-        text += f": {run['message'][:120]}"
-    return text
-
-
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
 
@@ -507,41 +386,3 @@ def _keep_log(scratch: Path, logs: Path, label: str) -> None:
     log = scratch / f"{label}.log"
     if log.exists():
         os.replace(log, logs / f"{label}.log")
-
-
-def machine_info() -> dict[str, Any]:
-    """Where the numbers were measured."""
-    from capplan.pipeline import versions
-
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "versions": versions(),
-    }
-
-
-def write_baseline(settings: BenchSettings, outcome: BenchOutcome, path: Path) -> None:
-    """Write the gate's baseline: the suite, each run's answer and the overhead ratio."""
-    root = path.resolve().parent
-    data = {
-        "version": BASELINE_VERSION,
-        "note": "capplan bench --gate compares a run of this suite with these numbers; "
-        "rewrite it with capplan bench --suite ci --write-baseline (docs/benchmarks.md)",
-        "suite": settings.suite(root),
-        "overhead_ratio": checks.overhead_ratio(outcome.runs),
-        "machine": machine_info(),
-        "runs": [
-            {
-                "instance": r["instance"],
-                "backend": r["backend"],
-                "status": r["status"],
-                "objective": r["objective"],
-                "gap_at_most": r["gap_at_most"],
-                "overhead_ratio": r["overhead_ratio"],
-            }
-            for r in outcome.runs
-        ],
-    }
-    report.write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")

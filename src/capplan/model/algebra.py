@@ -104,12 +104,14 @@ class Builder:
     sets: dict[str, pd.Index]
     _vars: list[tuple[Entries, np.ndarray, np.ndarray, bool]] = field(default_factory=list)
     _rows: list[tuple[Entries, np.ndarray, np.ndarray]] = field(default_factory=list)
-    # per add_terms call: (first row of its row block, first column, rows, columns, values)
-    _triplets: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=list
+    # by row block (its first row), per add_terms call: (first column, rows, columns, values)
+    _triplets: dict[int, list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]] = field(
+        default_factory=dict
     )
-    # per add_runs call: (first row of its row block, first column, counts, columns, values)
-    _sorted: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # by row block, per add_runs call: (first column, terms per row, columns, values)
+    _sorted: dict[int, list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]] = field(
+        default_factory=dict
+    )
     _costs: list[tuple[Entries, np.ndarray]] = field(default_factory=list)
     _lookups: dict[int, tuple[Entries, np.ndarray]] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict)
@@ -263,7 +265,9 @@ class Builder:
             self._add(rows, r, cols, vals, rows_exist=True)
         elif len(cols):
             self._check_open(rows)
-            self._sorted.append((rows.start, int(cols[0]), length.sum(axis=1), cols, vals))
+            self._sorted.setdefault(rows.start, []).append(
+                (int(cols[0]), length.sum(axis=1), cols, vals)
+            )
 
     def _expand(self, first: np.ndarray, length: np.ndarray) -> np.ndarray:
         """The columns of the runs ``first .. first + length - 1``, run after run (int32
@@ -312,7 +316,7 @@ class Builder:
             r, cols, vals = r[keep], cols[keep], vals[keep]
         if len(cols):
             # the first column orders the terms in build (any order gives the same matrix)
-            self._triplets.append((rows.start, int(cols[0]), r, cols, vals))
+            self._triplets.setdefault(rows.start, []).append((int(cols[0]), r, cols, vals))
 
     def add_objective(self, block: Entries, coef: float | np.ndarray) -> None:
         vals = np.broadcast_to(np.asarray(coef, dtype=float), (block.size,))
@@ -332,7 +336,9 @@ class Builder:
         c = np.zeros(n)
         for block, vals in self._costs:
             c[block.start : block.start + block.size] += vals  # a block's ids are contiguous
-        A = self._matrix(m, n)
+        var_blocks = {v[0].name: self._block(v[0]) for v in self._vars}
+        row_blocks = {r[0].name: self._block(r[0]) for r in self._rows}
+        A = self._matrix(m, n)  # last: parts finished on another thread may still be coming
         return LinearProgram(
             c=c,
             A=A,
@@ -344,8 +350,8 @@ class Builder:
             maximize=maximize,
             c0=c0,
             name=name,
-            var_blocks={v[0].name: self._block(v[0]) for v in self._vars},
-            row_blocks={r[0].name: self._block(r[0]) for r in self._rows},
+            var_blocks=var_blocks,
+            row_blocks=row_blocks,
         )
 
     def _matrix(self, m: int, n: int) -> sp.csr_matrix:
@@ -358,11 +364,12 @@ class Builder:
         matrix that is still not canonical (terms given out of order, or duplicates) is
         sorted and its duplicates summed, so the result is the same matrix either way.
         """
-        nnz = sum(len(t[2]) for t in self._triplets) + sum(len(t[3]) for t in self._sorted)
-        index = np.int32 if max(m, n, nnz) < 2**31 - 1 else np.int64  # as scipy chooses
+        index = np.int32 if max(m, n) < 2**31 - 1 else np.int64
         parts = [self._finished(block, n, index) for block, _lb, _ub in self._rows]
         if not parts:
             return sp.csr_matrix((m, n))
+        if sum(part.nnz for part in parts) >= 2**31 - 1:
+            index = np.int64  # as scipy chooses for a matrix this large
         A = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
         if A.indices.dtype != index or A.indptr.dtype != index:
             A = sp.csr_matrix(
@@ -379,22 +386,26 @@ class Builder:
         return early if isinstance(early, sp.csr_matrix) else early.result()
 
     def _part(self, block: Entries, n: int, index: type) -> sp.csr_matrix:
-        """The rows of one row block with all their terms, in canonical CSR form."""
+        """The rows of one row block with all their terms, in canonical CSR form.
+
+        The block's terms are taken out of the builder (and their memory released).
+        """
         size = block.size
-        triplets = sorted((t for t in self._triplets if t[0] == block.start), key=lambda t: t[1])
-        runs = sorted((t for t in self._sorted if t[0] == block.start), key=lambda t: t[1])
+        triplets = sorted(self._triplets.pop(block.start, []), key=lambda t: t[0])
+        runs = sorted(self._sorted.pop(block.start, []), key=lambda t: t[0])
         pieces: list[sp.csr_matrix] = []
         if triplets:
-            rr = np.concatenate([t[2] for t in triplets]) - block.start
-            cc = np.concatenate([t[3] for t in triplets])
-            vv = np.concatenate([t[4] for t in triplets])
+            rr = np.concatenate([t[1] for t in triplets]) - block.start
+            cc = np.concatenate([t[2] for t in triplets])
+            vv = np.concatenate([t[3] for t in triplets])
+            del triplets
             piece = sp.csr_matrix(
                 (vv, (rr.astype(index, copy=False), cc.astype(index, copy=False))),
                 shape=(size, n),
             )
             piece.sum_duplicates()
             pieces.append(piece)
-        for _start, _first, counts, cols, vals in runs:
+        for _first, counts, cols, vals in runs:
             indptr: np.ndarray = np.zeros(size + 1, dtype=index)
             np.cumsum(counts, out=indptr[1:])
             pieces.append(

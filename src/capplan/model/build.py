@@ -1,8 +1,9 @@
 """The orchestrator: variables, then constraint families, then the objective.
 
-The objective's per-variable present values are computed on a second thread while the
-constraint families are built (they depend only on the variables and parameters); the
-program is the same as with one thread.
+A second thread computes the objective's per-variable present values (they depend only on
+the variables and parameters) and assembles each family's part of the matrix once the
+family is complete, while the next families are built; the program is the same as with
+one thread.
 """
 
 from __future__ import annotations
@@ -35,28 +36,33 @@ def build_model(tables: Tables) -> Model:
     p = make_params(tables)
     b = Builder(p.sets)
     v = define_variables(b, p)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capplan-objective") as pool:
-        # The objective's present values need only the variables and the parameters, so a
-        # second thread computes them while this one adds the rows (numpy releases the
-        # GIL for its array work).  The result is the same as computing them here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capplan-build") as pool:
+        # A second thread computes the objective's present values (they need only the
+        # variables and the parameters) and assembles each family's part of the matrix
+        # once the family is complete, while this thread adds the next rows; numpy and
+        # scipy release the GIL for their array work.  The program is the same as with
+        # one thread.
         parts = pool.submit(objective_parts, v, p, tables)
+
+        def done(*blocks: Entries | None) -> list[Entries | None]:
+            for block in blocks:
+                if block is not None:
+                    b.finish_rows(block, pool)
+            return list(blocks)
+
         families: list[Entries | None] = [
-            *c.define_entry(b, v, p),
-            c.define_mw_total(b, v, p),
-            c.define_power(b, v, p),
-            c.define_supply(b, v, p),
-            compute := c.define_compute(b, v, p),
-        ]
-        # the largest block of rows is complete: assemble it while the rest are added
-        b.finish_rows(compute, pool)
-        families += [
-            c.define_demand(b, v, p),
-            c.define_campaigns(b, v, p),
-            *c.define_budget(b, v, p),
-            c.define_domestic_share(b, v, p, tables.min_domestic_share_china),
-            c.define_vendor_cap(b, v, p, tables.max_foreign_vendor_share),
+            *done(*c.define_entry(b, v, p)),
+            *done(c.define_mw_total(b, v, p)),
+            *done(c.define_power(b, v, p)),
+            *done(c.define_supply(b, v, p)),
+            *done(c.define_compute(b, v, p)),
+            *done(c.define_demand(b, v, p)),
+            *done(c.define_campaigns(b, v, p)),
+            *done(*c.define_budget(b, v, p)),
+            *done(c.define_domestic_share(b, v, p, tables.min_domestic_share_china)),
+            *done(c.define_vendor_cap(b, v, p, tables.max_foreign_vendor_share)),
         ]
         maximize, c0 = define_objective(b, v, p, tables, parts.result())
-    lp = b.build(maximize=maximize, c0=c0, name=tables.name)
+        lp = b.build(maximize=maximize, c0=c0, name=tables.name)
     rows = {block.name: block for block in families if block is not None}
     return Model(lp, v, rows, p, tables)
