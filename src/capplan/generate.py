@@ -13,15 +13,17 @@ Feasible by construction
 Every row of the model is satisfied by the empty plan (nothing built, bought, served or
 trained) except the ``campaign`` row of a *required* campaign.  Each required campaign
 therefore gets a *witness*: a region ``r`` with existing MW (so no entry and no build is
-needed), a part ``p`` eligible there (domestic, so the optional domestic-share and
-foreign-vendor rules are satisfied too) with supply in ``r``'s market in the campaign's
+needed), a part ``p`` eligible there (domestic when the policy rules are on, so the
+domestic-share and foreign-vendor rules hold too) with supply in ``r``'s market in the campaign's
 first period ``t0``, and a number of pods ``n`` that uses at most ``1 / (2K)`` (K
 campaigns) of that period's pods obtainable, of the region's existing MW, of the period's
 budget cap and of the total budget.  All witnesses together use at most half of each
 limit, so buying them all is feasible, and training ``n`` pods' peak compute x utilisation
 for the one period ``t0`` delivers twice the campaign's ``flop``.  A campaign for which no
 witness with ``n >= 1`` exists gets a late penalty instead, so it is never hard.  The
-witness is computed from the numbers exactly as written to the files.
+witness is computed from the numbers exactly as written to the files, and returned
+(:attr:`Generated.witnesses`): tests/test_generate.py checks that the witnesses satisfy
+every row and bound of the built program.
 """
 
 from __future__ import annotations

@@ -45,9 +45,10 @@ def fill_lower_bound(lp: LinearProgram) -> Any:
 
 @dataclass
 class PulpModel:
-    """The PuLP problem and its size."""
+    """The PuLP problem, its rows (``LpConstraint``) and its size."""
 
     problem: Any
+    rows: list[Any]
     num_vars: int
     num_rows: int
     num_terms: int
@@ -316,7 +317,7 @@ def build_pulp(tables: Tables) -> PulpModel:
         c0 = sum(penalty * float(p.demand[g, t]) * disc_mid[t] for g in range(G) for t in range(T))
         prob.setObjective(-npv + c0)
     n_vars = len(build) + len(enter) + len(pods) + len(serve) + len(train) + len(short)
-    return PulpModel(prob, n_vars, len(rows), sum(len(row) for row in rows))
+    return PulpModel(prob, rows, n_vars, len(rows), sum(len(row) for row in rows))
 
 
 def solve_pulp(
