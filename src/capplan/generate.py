@@ -29,9 +29,6 @@ every row and bound of the built program.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,7 +37,8 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
-from capplan.errors import InputError, OutputExistsError, Problem
+from capplan.errors import InputError, Problem
+from capplan.io import write_atomically
 
 PeriodLength = Literal["year", "quarter", "month"]
 PERIOD_YEARS: dict[str, float] = {"year": 1.0, "quarter": 0.25, "month": 1.0 / 12.0}
@@ -579,36 +577,16 @@ def _spec_text(spec: Spec) -> str:
 
 
 def write_folder(files: dict[str, str], out_dir: Path, *, force: bool = False) -> Path:
-    """Write ``files`` (relative path -> text) as ``out_dir``, atomically.
+    """Write ``files`` (relative path -> text) as ``out_dir``, atomically (io.write_atomically):
+    all or nothing, and an existing ``out_dir`` is replaced only with ``force``."""
 
-    The files go into a hidden temporary folder beside ``out_dir``, which is renamed into
-    place when complete.  An existing ``out_dir`` is an error unless ``force``; then it
-    is replaced only once the new folder is complete.
-    """
-    if out_dir.exists() and not force:
-        raise OutputExistsError(
-            f"output folder {out_dir} already exists: choose another, or pass --force"
-        )
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputExistsError(f"output path {out_dir} exists and is not a folder")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    def fill(tmp: Path) -> None:
         for rel, text in sorted(files.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode("utf-8"))
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / out_dir.name)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+
+    return write_atomically(out_dir, fill, force)
 
 
 def generate_folder(spec: Spec, out_dir: str | Path, *, force: bool = False) -> Generated:
