@@ -72,7 +72,6 @@ import gzip
 import math
 import os
 import re
-import secrets
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -719,21 +718,10 @@ def format_mps(lp: LinearProgram) -> str:
 
 
 def _write_atomic(text: str, path: str | os.PathLike[str]) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, renamed when complete.
+    """Write ``text`` to ``path`` atomically, replacing an existing file (capplan.io)."""
+    from capplan.io import write_file_atomically
 
-    An interrupted or failed write leaves no partial file (an existing file is replaced
-    only by a complete one).
-    """
-    target = Path(path)
-    # a fresh name beside the target ("x": never an existing file), with the usual mode
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file_atomically(Path(path), text, force=True)
 
 
 #: File formats :func:`write_model_file` writes, by file suffix.

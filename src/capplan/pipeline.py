@@ -26,7 +26,7 @@ from capplan.backends.base import Result, SolveOptions, Status
 from capplan.config.loader import Config, load_config
 from capplan.data.tables import Tables, build_tables
 from capplan.errors import ExitCode, InputError, Problem
-from capplan.io import check_writable, default_run_dir, write_run
+from capplan.io import check_writable, next_free_name, write_run
 from capplan.model.build import Model, build_model
 from capplan.results import tables as rt
 from capplan.results.explain import Explanation, explain_infeasible
@@ -119,8 +119,13 @@ def solve(
         seed=settings.seed,
     )
     out_dir: Path | None = None
+    next_free = None  # the default name moves on to -2, -3... if taken, even in a race
     if write:
-        out_dir = Path(out) if out is not None else default_run_dir(Path(outputs_dir), config.label)
+        if out is None:
+            next_free = next_free_name(Path(outputs_dir), config.label)
+            out_dir = next_free(1)
+        else:
+            out_dir = Path(out)
         check_writable(out_dir, force)
 
     t0 = time.perf_counter()
@@ -162,7 +167,7 @@ def solve(
 
     if write and out_dir is not None and result.status.has_solution:
         stage("write", "")
-        run.out_dir = write_run(out_dir, run.tables, run.summary, force)
+        run.out_dir = write_run(out_dir, run.tables, run.summary, force, next_free)
     return run
 
 

@@ -9,21 +9,66 @@ description feeds the error messages, the JSON Schema and docs/inputs.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+# a file or folder name: no NUL or control characters (paths are checked where they enter)
+PathText = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f]+$")]
+# a run folder name: one plain name, so outputs/<name> stays inside outputs/
+RunName = Annotated[
+    str, Field(min_length=1, max_length=80, pattern=r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
+]
+
+#: Largest magnitude of any number in an input file (what the solver's doubles carry
+#: with room for the products the model forms); classes raise it per field in ``_limits``.
+MAX_MAGNITUDE = 1e12
+#: Whole numbers (seeds, pod sizes, thread counts) must fit in a signed 32-bit integer.
+MAX_INT = 2**31 - 1
 
 
-class _Yaml(BaseModel):
+def _largest(value: Any) -> float | None:
+    """The largest magnitude of the numbers in ``value`` (through lists and mappings)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return abs(float(value))
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    found = [m for m in (_largest(v) for v in items) if m is not None]
+    return max(found) if found else None
+
+
+class _Carried(BaseModel):
+    """Every number must be one the solver and summary.json can carry: at most
+    MAX_MAGNITUDE (or the field's ``_limits`` entry) in magnitude, whole numbers within
+    MAX_INT.  One check for every field, so no field can be forgotten."""
+
+    _limits: ClassVar[dict[str, float]] = {}
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _carried(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ValueError(f"a whole number of at most {MAX_INT:,} (32 bits)")
+        largest = _largest(value)
+        limit = cls._limits.get(info.field_name or "", MAX_MAGNITUDE)
+        if largest is not None and largest > limit:
+            raise ValueError(
+                f"a number of magnitude at most {limit:g} (larger ones are beyond what the "
+                "solver can use exactly)"
+            )
+        return value
+
+
+class _Yaml(_Carried):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
-class _Row(BaseModel):
+class _Row(_Carried):
     model_config = ConfigDict(
         extra="forbid", strict=False, frozen=True, allow_inf_nan=False, str_strip_whitespace=True
     )
@@ -102,27 +147,32 @@ class SolverSettings(_Yaml):
     )
     mip_gap: float = Field(1e-6, ge=0, lt=1, description="Relative MIP gap to prove.")
     threads: int = Field(1, ge=1, le=256, description="Solver threads.")
-    seed: int = Field(0, ge=0, description="Solver random seed (fixed for reproducibility).")
+    seed: int = Field(
+        0, ge=0, le=MAX_INT, description="Solver random seed (fixed for reproducibility)."
+    )
 
 
 class InputFiles(_Yaml):
     """Where the input tables are, relative to the model file."""
 
-    dir: str = Field("../inputs", description="Folder of the input tables.")
-    regions: str = "regions.csv"
-    parts: str = "parts.csv"
-    supply: str = "supply.csv"
-    eligibility: str = "eligibility.csv"
-    demand: str = "demand.csv"
-    campaigns: str = "campaigns.csv"
-    exchange_rates: str = "exchange_rates.csv"
-    policy: str = "policy.yaml"
+    dir: PathText = Field("../inputs", description="Folder of the input tables.")
+    regions: PathText = "regions.csv"
+    parts: PathText = "parts.csv"
+    supply: PathText = "supply.csv"
+    eligibility: PathText = "eligibility.csv"
+    demand: PathText = "demand.csv"
+    campaigns: PathText = "campaigns.csv"
+    exchange_rates: PathText = "exchange_rates.csv"
+    policy: PathText = "policy.yaml"
 
 
 class ModelFile(_Yaml):
     """A model file (models/*.yaml)."""
 
-    name: Name = Field(description="Model name; the default run folder is outputs/<name>.")
+    name: RunName = Field(
+        description="Model name; the default run folder is outputs/<name> (a plain folder "
+        "name: no / or \\, not starting with a dot)."
+    )
     description: str = ""
     horizon: Horizon
     budget: Budget
@@ -235,6 +285,8 @@ class DemandRow(_Row):
 class CampaignRow(_Row):
     """campaigns.csv: training campaigns."""
 
+    _limits: ClassVar[dict[str, float]] = {"flop": 1e30}
+
     campaign: Name
     flop: Positive = Field(description="Compute to deliver, FLOP.")
     earliest: Name | None = Field(None, description="First period it may run; empty = first.")
@@ -320,7 +372,7 @@ class ScenarioFile(_Yaml):
 
     description: str = Field("", description="What the scenario says, in one line.")
     source: str = Field("", description="Where it comes from (event, report) or 'assumption'.")
-    extends: Name = Field(
+    extends: PathText = Field(
         description="The model file or scenario file this one changes, relative to this file."
     )
     overrides: dict[str, Any] = Field(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from capplan.errors import OutputExistsError
+from capplan.io import write_file_atomically
 from capplan.report.rundata import RunData, flatten, read_run
 from capplan.report.units import PLAIN, TABLES, column_unit, header, summary_unit
 
@@ -156,14 +155,4 @@ def write_xlsx(run_dir: str | Path, out: str | Path | None = None, force: bool =
     buf = io.BytesIO()
     workbook(run).save(buf)
     data = _fixed_zip(buf.getvalue())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file_atomically(target, data, force, mode=0o644)
