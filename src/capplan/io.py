@@ -52,7 +52,8 @@ def default_run_dir(outputs: Path, name: str) -> Path:
 
 
 def next_free_name(outputs: Path, name: str) -> Callable[[int], Path]:
-    """``attempt`` -> the attempt-th free candidate ``outputs/<name>``, ``<name>-2``..."""
+    """A function that gives the first free name of ``outputs/<name>``, ``<name>-2``...
+    at the moment it is called (its argument counts the attempts)."""
 
     if Path(name).name != name or name in ("", ".", ".."):
         raise OutputError(
@@ -61,13 +62,11 @@ def next_free_name(outputs: Path, name: str) -> Callable[[int], Path]:
         )
 
     def candidate(attempt: int) -> Path:
-        n, seen = 1, 0
+        n = 1
         while True:
             path = outputs / (name if n == 1 else f"{name}-{n}")
             if not path.exists():
-                seen += 1
-                if seen >= attempt:
-                    return path
+                return path
             n += 1
 
     return candidate
@@ -194,7 +193,10 @@ def write_atomically(
 ) -> Path:
     """Let ``fill`` write into a hidden temporary folder, then publish it as ``out_dir``
     (or, with ``next_free``, the first free candidate); return the folder written."""
-    check_writable(out_dir, force)
+    if next_free is None or force:
+        check_writable(out_dir, force)
+    else:  # a taken name moves on at publish time
+        check_can_write(out_dir.parent)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(out_dir.parent)
     tmp = temp_name(out_dir)

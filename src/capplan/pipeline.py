@@ -28,10 +28,12 @@ from capplan.data.tables import Tables, build_tables
 from capplan.errors import ExitCode, InputError, Problem
 from capplan.io import check_writable, next_free_name, write_run
 from capplan.model.build import Model, build_model
+from capplan.model.lp import LinearProgram
 from capplan.results import tables as rt
 from capplan.results.explain import Explanation, explain_infeasible
 from capplan.results.kpis import kpis
 from capplan.results.marginal import marginal_values
+from capplan.verify import Verification, coefficient_range, polish, solve_scaled, verify
 
 EXIT_FOR_STATUS = {
     Status.OPTIMAL: ExitCode.OPTIMAL,
@@ -41,6 +43,7 @@ EXIT_FOR_STATUS = {
     Status.INFEASIBLE_OR_UNBOUNDED: ExitCode.INFEASIBLE,
     Status.NO_SOLUTION: ExitCode.SOLVER_ERROR,
     Status.ERROR: ExitCode.SOLVER_ERROR,
+    Status.UNVERIFIED: ExitCode.SOLVER_ERROR,
 }
 
 
@@ -140,8 +143,9 @@ def solve(
     t0 = time.perf_counter()
     limit = options.time_limit_s
     stage("solve", f"{name}, " + (f"time limit {limit:g} s" if limit else "no time limit"))
-    result = solver.solve(model.lp, options)
+    result = solve_scaled(solver, model.lp, options)
     times["solve_s"] = time.perf_counter() - t0
+    checked = checked_plan(model.lp, result)
 
     run = Run(config, model, result)
     if result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
@@ -151,7 +155,7 @@ def solve(
     stage("extract", "")
     mv_info: dict[str, Any] = {}
     if result.status.has_solution and result.x is not None:
-        x = _integral(model, result.x)
+        x = result.x
         run.tables = result_tables(model, x)
         mv = marginal_values(model, x, name, replace(options, time_limit_s=None))
         run.tables["marginal_values"] = mv.table
@@ -164,11 +168,27 @@ def solve(
         }
     times["extract_s"] = time.perf_counter() - t0
     run.summary = summary(config, model, result, options, run.tables, times, mv_info)
+    run.summary["coefficients"] = coefficient_range(model.lp)
+    run.summary["verification"] = checked.summary() if checked is not None else None
 
     if write and out_dir is not None and result.status.has_solution:
         stage("write", "")
         run.out_dir = write_run(out_dir, run.tables, run.summary, force, next_free)
     return run
+
+
+def checked_plan(lp: LinearProgram, result: Result) -> Verification | None:
+    """Polish a plan at the results boundary and verify it without the solver; a plan that
+    fails becomes ``unverified`` (in place).  None when there is no plan."""
+    if not result.status.has_solution or result.x is None:
+        return None
+    result.x = polish(lp, result.x)
+    checked = verify(lp, result.x, result.objective)
+    if not checked.verified:
+        said = result.status
+        result.status = Status.UNVERIFIED
+        result.message = f"{result.backend} said {said}, but " + "; ".join(checked.problems)
+    return checked
 
 
 def check_export_path(path: str | Path) -> None:

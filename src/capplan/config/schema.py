@@ -26,7 +26,7 @@ RunName = Annotated[
 
 #: Largest magnitude of any number in an input file (what the solver's doubles carry
 #: with room for the products the model forms); classes raise it per field in ``_limits``.
-MAX_MAGNITUDE = 1e12
+MAX_MAGNITUDE = 1e15
 #: Whole numbers (seeds, pod sizes, thread counts) must fit in a signed 32-bit integer.
 MAX_INT = 2**31 - 1
 
