@@ -266,7 +266,8 @@ def test_item12_large_plain_yaml_is_not_called_an_alias_bomb(
     assert "alias" not in str(plain.value)
     big.write_text(
         "extends: ../model.yaml\na: &a [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n"
-        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
     )
     with pytest.raises(InputError) as bomb:
         load_config(model, ["big"])
