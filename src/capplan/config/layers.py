@@ -98,6 +98,10 @@ class Composition:
     def names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.scenarios)
 
+    def origin_of(self, loc: Loc) -> bool:
+        """True if a file, scenario or ``--set`` gave the value at ``loc`` (not a default)."""
+        return _nearest(self.model_origin, loc) is not None and _set_at(self.model, loc)
+
     def locate_model(self, loc: Loc) -> tuple[str, str]:
         """(file, key path) of the model value at ``loc``: who set it last."""
         source = _nearest(self.model_origin, loc)
@@ -216,6 +220,14 @@ def merge(
         for known in [k for k in origin if k[: len(loc)] == loc]:
             del origin[known]
         _record(origin, loc, value, source)
+
+
+def _set_at(data: Any, loc: Loc) -> bool:
+    for key in loc:
+        if not isinstance(data, dict) or key not in data:
+            return False
+        data = data[key]
+    return True
 
 
 def _record(origin: dict[Loc, Source], loc: Loc, value: Any, source: Source) -> None:
