@@ -65,7 +65,7 @@ def _guard(fn: Callable[[], Any]) -> Any:
     except CapplanError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted; no partly written output was left", ExitCode.INTERRUPTED)
+        _interrupted()
     except typer.Exit:
         raise
     except Exception as exc:
@@ -75,6 +75,20 @@ def _guard(fn: Callable[[], Any]) -> Any:
             f"internal error: {type(exc).__name__}: {exc} (set CAPPLAN_DEBUG=1 for the traceback)",
             ExitCode.SOLVER_ERROR,
         )
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: exit 130 with nothing written.  A solver still stopping in its own thread
+    (HiGHS checks its interrupt flag only between steps) is not waited for: the process
+    ends at once, before Python's shutdown could meet the running native code."""
+    message = "interrupted; no partly written output was left"
+    highs = sys.modules.get("capplan.backends.highs_backend")
+    if highs is not None and highs.abandoned_solves():
+        typer.echo(f"capplan: {message}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
+    _fail(message, ExitCode.INTERRUPTED)
 
 
 def _version(value: bool) -> None:
@@ -151,7 +165,6 @@ def solve(
     """
     from capplan.backends import BACKENDS
     from capplan.pipeline import solve as run_solve
-    from capplan.report import write_report
     from capplan.terminal import Progress, print_summary, summary_json
 
     def body() -> None:
@@ -171,8 +184,11 @@ def solve(
                 sets=set_ or [],
                 allow_outside=allow_outside,
                 export=export,
+                progress=progress.search,
             )
             if report and run.out_dir is not None:
+                from capplan.report import write_report  # matplotlib: only when asked
+
                 progress.stage("report", "")
                 made = write_report([run.out_dir])
         if as_json:
@@ -184,7 +200,7 @@ def solve(
         if int(run.exit_code) != 0:
             if quiet or as_json or not run.result.status.has_solution:
                 typer.echo(f"capplan: {run.result.status}: {run.result.message}", err=True)
-            for line in run.explanation.lines() if run.explanation else []:
+            for line in run.explanation or ():
                 typer.echo(f"capplan: {line}", err=True)
             raise typer.Exit(int(run.exit_code))
 
@@ -612,3 +628,7 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - between commands
         typer.echo("capplan: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
+
+
+if __name__ == "__main__":
+    main()
