@@ -576,3 +576,12 @@ def test_fact_cbc_seed_zero_means_time_of_day() -> None:
     for option in ("-randomSeed??", "-randomCbcSeed??"):
         text = subprocess.run([cbc, option, "-stop"], capture_output=True, text=True).stdout
         assert "special value of 0" in text and "time of the day" in " ".join(text.split())
+
+
+def test_model_file_accepts_exactly_the_mip_backends() -> None:
+    """The schema's solver.backend choices are the registry's MIP backends."""
+    from typing import get_args
+
+    from capplan.config.schema import MipBackend
+
+    assert set(get_args(MipBackend)) == {n for n, cls in BACKENDS.items() if cls.features.mip}

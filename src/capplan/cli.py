@@ -113,7 +113,11 @@ def _main(
 def solve(
     model: ModelArg = DEFAULT_MODEL,
     solver: Annotated[
-        str | None, typer.Option("--solver", help="highs (default), scip or cbc.")
+        str | None,
+        typer.Option(
+            "--solver",
+            help="A backend of `capplan solvers`: highs (default), scip, cbc, highs-ortools...",
+        ),
     ] = None,
     time_limit: Annotated[
         float | None,
@@ -340,7 +344,11 @@ def compare(
     set_: SetOpt = None,
     allow_outside: OutsideOpt = False,
     solver: Annotated[
-        str | None, typer.Option("--solver", help="highs (default), scip or cbc.")
+        str | None,
+        typer.Option(
+            "--solver",
+            help="A backend of `capplan solvers`: highs (default), scip, cbc, highs-ortools...",
+        ),
     ] = None,
     time_limit: Annotated[
         float | None,
@@ -414,7 +422,9 @@ def schema(
 
 @app.command()
 def solvers() -> None:
-    """List the solver backends and whether they are usable here.
+    """List the solver backends, whether they are usable here and what each can do:
+    MIP, LP duals, a best bound, its plan at a time limit, a MIP start, Ctrl-C at once,
+    progress during the solve.
 
     Example: capplan solvers
     """
@@ -422,12 +432,14 @@ def solvers() -> None:
 
     def body() -> None:
         rows = backend_table()
-        typer.echo(f"{'name':<8} {'family':<8} {'available':<10} {'mip':<5} {'duals':<6}")
-        for r in rows:
-            typer.echo(
-                f"{r['name']:<8} {r['family']:<8} {'yes' if r['available'] else 'no':<10} "
-                f"{'yes' if r['mip'] else 'no':<5} {'yes' if r['duals'] else 'no':<6}"
-            )
+        flags = ["available", "mip", "duals", "bound", "incumbent_at_limit", "warm_start",
+                 "interrupt", "progress"]  # fmt: skip
+        heads = ["name", "family", *flags]
+        table = [[str(r["name"]), str(r["family"])] + ["yes" if r[f] else "no" for f in flags]
+                 for r in rows]  # fmt: skip
+        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(heads)]
+        for row in [heads, *table]:
+            typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
     _guard(body)
 
@@ -511,7 +523,9 @@ def bench(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", help="A named set of instances and settings: ci, scale or overhead."
+            "--suite",
+            help="A named set of instances and settings (ci, scale, overhead), or a "
+            "measurement suite (engine, warm): docs/benchmarks.md.",
         ),
     ] = None,
     mps: Annotated[
@@ -574,6 +588,13 @@ def bench(
         Path | None,
         typer.Option("--write-baseline", help="Write this run's results as a gate baseline."),
     ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="--suite engine: another capplan executable to measure side by side.",
+        ),
+    ] = None,
 ) -> None:
     """Benchmark instances x solver backends; check every answer.
 
@@ -587,9 +608,12 @@ def bench(
     tests/data/instances/instances.solu --backend highs --backend scip
     """
     from capplan.bench.cli import bench_settings
+    from capplan.bench.measures import MEASURES
     from capplan.bench.run import run_bench
 
     def body() -> None:
+        if suite in MEASURES:
+            measure(suite, out, repeat, against)
         settings = bench_settings(
             models=models or [],
             generate=generate_ or [],
@@ -619,6 +643,21 @@ def bench(
         raise typer.Exit(int(outcome.exit_code))
 
     _guard(body)
+
+
+def measure(suite: str, out: Path | None, repeat: int | None, against: str | None) -> NoReturn:
+    """Run a measurement suite (capplan.bench.measures), print its tables, exit 0 or 5."""
+    from capplan.bench.measures import MeasureArgs, run_measure
+    from capplan.io import default_run_dir
+
+    folder = out if out is not None else default_run_dir(Path("outputs"), f"bench-{suite}")
+    args = MeasureArgs(folder, repeat or MeasureArgs.repeat, against)
+    measured = run_measure(suite, args)
+    typer.echo(measured.markdown)
+    typer.echo(f"wrote {folder}/results.md, results.json")
+    for line in measured.failures:
+        typer.echo(f"capplan: {line}", err=True)
+    raise typer.Exit(int(ExitCode.CHECK_FAILED) if measured.failures else 0)
 
 
 def main() -> None:

@@ -24,8 +24,12 @@ that imports beside it (docs/benchmarks.md, "Which HiGHS").
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from types import ModuleType
 from typing import Any, ClassVar
@@ -73,6 +77,11 @@ def pass_program(h: Any, lp: LinearProgram) -> None:
     if not (sp.isspmatrix_csr(A) and A.dtype == np.float64 and A.has_canonical_format):
         A = sp.csr_matrix(A, dtype=np.float64, copy=True)
         A.sum_duplicates()
+    if not (np.all(np.isfinite(lp.c)) and np.all(np.isfinite(A.data)) and np.isfinite(lp.c0)):
+        raise ValueError("the objective or the matrix has a NaN or infinite coefficient")
+    bounds = (lp.col_lb, lp.col_ub, lp.row_lb, lp.row_ub)
+    if any(np.isnan(b).any() for b in bounds):
+        raise ValueError("a row or column bound is NaN")
     hs = _highspy()
     inf = hs.kHighsInf
     status = h.passModel(
@@ -142,7 +151,8 @@ class HighspyBackend(Backend):
         if progress is not None and lp.is_mip:
             _subscribe_progress(h, progress)
         t1 = time.perf_counter()
-        _run_interruptibly(h)
+        with contextlib.nullcontext() if options.verbose else _stdout_silenced():
+            _run_interruptibly(h)
         t2 = time.perf_counter()
         result = self._read(h, lp, options)
         result.fill_time_s = t1 - t0
@@ -259,6 +269,31 @@ def _run_interruptibly(h: Any) -> None:
             raise KeyboardInterrupt
     if cancelled_at is not None:
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null while HiGHS runs.
+
+    HiGHS 1.12 prints a debug line ("HighsMipSolverData::transformNewIntegerFeasibleSolution
+    tmpSolver.run();") with printf when it repairs a MIP start, whatever ``output_flag``
+    says; it would corrupt ``capplan solve --json`` and break ``-q``.  Python's own output
+    goes to stderr meanwhile (the progress display), so nothing of capplan's is lost.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (an embedding host): leave it alone
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def abandoned_solves() -> int:

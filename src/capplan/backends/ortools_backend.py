@@ -273,7 +273,7 @@ class ScipBackend(OrToolsBackend):
 
     name = "scip"
     solver_id = "scip"
-    features = Features(mip=True, duals=False, bound=True)
+    features = Features(mip=True, duals=False, bound=True, incumbent_at_limit=True)
 
     def parameters(self, options: SolveOptions) -> str:
         gap = _number(options.mip_gap)

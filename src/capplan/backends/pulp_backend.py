@@ -253,7 +253,7 @@ class CbcBackend(PulpBackend):
 
     name = "cbc"
     solver_class = "COIN_CMD"
-    features = Features(mip=True, duals=True, bound=True)
+    features = Features(mip=True, duals=True, bound=True, incumbent_at_limit=True)
 
     @classmethod
     def cbc_path(cls) -> str | None:
