@@ -17,9 +17,10 @@ import yaml
 
 from capplan.backends.base import Result, Status
 from capplan.errors import ExitCode
+from capplan.library import EXIT_FOR_STATUS
 from capplan.model.lp import LinearProgram
-from capplan.pipeline import EXIT_FOR_STATUS, checked_plan, solve
-from capplan.verify import coefficient_range, objective_scale, polish, verify
+from capplan.pipeline import solve
+from capplan.verify import check_plan, coefficient_range, objective_scale, polish, verify
 from tests.tiny import case, part, region
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +107,7 @@ def lp_one_row() -> LinearProgram:
 def test_a_plan_that_breaks_a_row_is_unverified_not_optimal() -> None:
     lp = lp_one_row()
     result = Result(Status.OPTIMAL, "test", objective=2.0, x=np.array([1.0, 1.0]))
-    checked = checked_plan(lp, result)
+    checked = check_plan(lp, result)
     assert checked is not None and not checked.verified
     assert result.status is Status.UNVERIFIED and "violated" in result.message
     assert EXIT_FOR_STATUS[result.status] is ExitCode.SOLVER_ERROR
@@ -115,7 +116,7 @@ def test_a_plan_that_breaks_a_row_is_unverified_not_optimal() -> None:
 def test_a_wrong_objective_is_unverified() -> None:
     lp = lp_one_row()
     result = Result(Status.OPTIMAL, "test", objective=1.5, x=np.array([0.5, 0.5]))
-    checked_plan(lp, result)
+    check_plan(lp, result)
     assert result.status is Status.UNVERIFIED and "c @ x" in result.message
 
 

@@ -78,6 +78,18 @@ def unscale(result: Any, factor: float) -> Any:
 def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: Any) -> Any:
     """``backend.solve`` on the objective-scaled program, answered in the model's units."""
     factor = objective_scale(lp)
+    progress = kwargs.get("progress")
+    if progress is not None and factor != 1.0:
+
+        def unscaled(event: Any) -> None:
+            def back(v: float | None) -> float | None:
+                return None if v is None else v / factor
+
+            progress(
+                dataclasses.replace(event, incumbent=back(event.incumbent), bound=back(event.bound))
+            )
+
+        kwargs["progress"] = unscaled
     result = backend.solve(scaled(lp, factor), options, **kwargs)
     return unscale(result, factor)
 
@@ -204,3 +216,19 @@ def verify(lp: LinearProgram, x: np.ndarray, objective: float | None) -> Verific
     return Verification(
         not problems, worst_row, worst_col, int_v, recomputed, float(diff), tuple(problems)
     )
+
+
+def check_plan(lp: LinearProgram, result: Any) -> Verification | None:
+    """Polish a backend Result's plan at the results boundary and verify it without the
+    solver; a plan that fails becomes ``unverified`` (in place).  None without a plan."""
+    from capplan.backends.base import Status
+
+    if not result.status.has_solution or result.x is None:
+        return None
+    result.x = polish(lp, result.x)
+    checked = verify(lp, result.x, result.objective)
+    if not checked.verified:
+        said = result.status
+        result.status = Status.UNVERIFIED
+        result.message = f"{result.backend} said {said}, but " + "; ".join(checked.problems)
+    return checked
