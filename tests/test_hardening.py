@@ -272,3 +272,39 @@ def test_item12_large_plain_yaml_is_not_called_an_alias_bomb(
     with pytest.raises(InputError) as bomb:
         load_config(model, ["big"])
     assert "(an alias bomb?)" in str(bomb.value)
+
+
+# ------------------------------------------------------------------ 12. -q means quiet
+
+
+def test_item12_quiet_prints_nothing_but_capplan_lines(tmp_path: Path) -> None:
+    """A real process (the solver's C output is not Python's): -q prints nothing on an
+    optimal solve and only ``capplan:`` lines for an infeasible one."""
+    code = "from capplan.cli import main; main()"
+    ok = subprocess.run(
+        [sys.executable, "-c", code, "solve", str(case(tmp_path / "a")), "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0 and ok.stdout == "" and ok.stderr == "", ok
+    campaign = dict(
+        campaign="c",
+        flop=1e29,
+        earliest="",
+        deadline="Y1",
+        regions="*",
+        parts="*",
+        late_penalty_rmb_per_zflop="",
+    )
+    model = case(tmp_path / "b", campaigns=[campaign])
+    bad_run = subprocess.run(
+        [sys.executable, "-c", code, "solve", str(model), "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad_run.returncode == 3 and bad_run.stdout == "", bad_run
+    assert all(line.startswith("capplan: ") for line in bad_run.stderr.splitlines()), bad_run
