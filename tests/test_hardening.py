@@ -133,7 +133,7 @@ def test_item4_validate_rejects_numbers_solve_cannot_take(
 @pytest.mark.parametrize(
     ("tables", "fragment"),
     [
-        ({"parts": [part(pod_size="1e23")]}, "parts.csv: row 2"),
+        ({"parts": [part(pod_size="1" + "0" * 23)]}, "parts.csv: row 2"),
         (
             {
                 "demand": [
