@@ -20,7 +20,7 @@ from capplan.cli import app
 from capplan.config import readers
 from capplan.config.loader import load_config
 from capplan.errors import InputError
-from tests.tiny import case, part, region
+from tests.tiny import campaign, case, part, region
 
 runner = CliRunner()
 MAX_LINE = 2048  # no message line over 2 KB
@@ -143,19 +143,7 @@ def test_item4_validate_rejects_numbers_solve_cannot_take(
             "demand.csv: row 2",
         ),
         (
-            {
-                "campaigns": [
-                    dict(
-                        campaign="c",
-                        flop=1e300,
-                        earliest="",
-                        deadline="Y1",
-                        regions="*",
-                        parts="*",
-                        late_penalty_rmb_per_zflop="",
-                    )
-                ]
-            },
+            {"campaigns": [campaign(flop=1e300)]},
             "campaigns.csv: row 2",
         ),
     ],
@@ -289,16 +277,7 @@ def test_item12_quiet_prints_nothing_but_capplan_lines(tmp_path: Path) -> None:
         timeout=300,
     )
     assert ok.returncode == 0 and ok.stdout == "" and ok.stderr == "", ok
-    campaign = dict(
-        campaign="c",
-        flop=1e29,
-        earliest="",
-        deadline="Y1",
-        regions="*",
-        parts="*",
-        late_penalty_rmb_per_zflop="",
-    )
-    model = case(tmp_path / "b", campaigns=[campaign])
+    model = case(tmp_path / "b", campaigns=[campaign(flop=1e29)])
     bad_run = subprocess.run(
         [sys.executable, "-c", code, "solve", str(model), "-q"],
         cwd=tmp_path,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from tests.tiny import case, region
+from tests.tiny import campaign, case, region
 
 REFERENCED = {"regions": "region", "parts": "part"}  # key columns other tables refer to
 KINDS = ("model", "scenario", "policy", "table", "set", "text")
@@ -153,17 +153,7 @@ class Case:
 def template(root: Path) -> Path:
     """The valid starting folder: two regions, a campaign, a scenario beside the model."""
     regions = [region(), region(region="B", zone="Z", max_new_mw_per_period=5)]
-    campaigns = [
-        dict(
-            campaign="c",
-            flop=1e20,
-            earliest="",
-            deadline="Y1",
-            regions="*",
-            parts="*",
-            late_penalty_rmb_per_zflop=1000,
-        )
-    ]
+    campaigns = [campaign(flop=1e20, late_penalty_rmb_per_zflop=1000)]
     model = case(root, regions=regions, campaigns=campaigns, policy={"state_share": {"Z": 0.1}})
     folder = root / "scenarios"
     folder.mkdir()
