@@ -211,7 +211,8 @@ def solve(
             if made is not None:
                 typer.echo(f"wrote {made.html} (charts in {made.html.parent / 'charts'}/)")
         if int(run.exit_code) != 0:
-            if quiet or as_json or not run.result.status.has_solution:
+            unverified = run.result.status == "unverified"  # say why, always (verify.py)
+            if quiet or as_json or unverified or not run.result.status.has_solution:
                 typer.echo(f"capplan: {run.result.status}: {run.result.message}", err=True)
             for line in run.explanation or ():
                 typer.echo(f"capplan: {line}", err=True)
