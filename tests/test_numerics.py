@@ -165,3 +165,16 @@ def test_summary_has_coefficient_range_and_verification(tmp_path: Path) -> None:
     assert 0 < low <= high
     assert summary["verification"]["verified"] is True
     assert summary["verification"]["tolerances"]["feasibility"] == 1e-6
+
+
+@pytest.mark.parametrize("f", [1e-9, 1e6])
+def test_marginal_values_scale_with_the_money_unit(f: float, tmp_path: Path) -> None:
+    """One more MW is worth RMB 10 million x f (a module of 0.25 MW buys 2.5 more pods'
+    worth of room): the marginal-value LP is scaled like the MIP."""
+    ref = solve(money_case(tmp_path / "ref", 1.0), write=False).tables["marginal_values"]
+    got = solve(money_case(tmp_path / "f", f), write=False).tables["marginal_values"]
+    power = ref["family"] == "power"
+    assert ref.loc[power, "marginal_value"].tolist() == [1e7]
+    money = ref["unit"] != "RMB per RMB"
+    expected = ref.loc[money, "marginal_value"] * f
+    assert got.loc[money, "marginal_value"].tolist() == pytest.approx(expected.tolist(), rel=1e-6)
