@@ -161,8 +161,8 @@ def test_summary_has_coefficient_range_and_verification(tmp_path: Path) -> None:
     run = solve(case(tmp_path), out=tmp_path / "run")
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["coefficients"] == json.loads(json.dumps(coefficient_range(run.model.lp)))
-    low, high = summary["coefficients"]["objective"]
-    assert 0 < low <= high
+    span = summary["coefficients"]["objective"]
+    assert 0 < span["min"] <= span["max"]
     assert summary["verification"]["verified"] is True
     assert summary["verification"]["tolerances"]["feasibility"] == 1e-6
 

@@ -94,14 +94,14 @@ def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: An
     return unscale(result, factor)
 
 
-def _span(values: np.ndarray) -> list[float] | None:
+def _span(values: np.ndarray) -> dict[str, float] | None:
     v = np.abs(values[np.isfinite(values) & (values != 0)])
-    return [float(v.min()), float(v.max())] if v.size else None
+    return {"min": float(v.min()), "max": float(v.max())} if v.size else None
 
 
 def coefficient_range(lp: LinearProgram) -> dict[str, Any]:
-    """[smallest, largest] nonzero magnitude of the objective, matrix, row bounds and
-    column bounds, and the objective scale used (for summary.json)."""
+    """{min, max} nonzero magnitude of the objective, matrix, row bounds and column
+    bounds, and the objective scale used (for summary.json)."""
     return {
         "objective": _span(lp.c),
         "matrix": _span(lp.A.data),

@@ -208,7 +208,11 @@ def _input_files(comp: Composition, inputs: InputFiles) -> dict[str, Path]:
         )
     files = {name: root / getattr(inputs, name) for name in [*TABLE_ROWS, "policy"]}
     problems = [comp.outside(path, ("inputs", k), getattr(inputs, k)) for k, path in files.items()]
-    problems += [_missing(comp, key, getattr(inputs, key), path) for key, path in files.items()]
+    problems += [
+        _missing(comp, key, getattr(inputs, key), path)
+        for (key, path), outside in zip(files.items(), list(problems), strict=True)
+        if outside is None  # a path outside the project is one problem, not two
+    ]
     found = [p for p in problems if p is not None]
     if found:
         raise InputError(found)

@@ -9,6 +9,7 @@ description feeds the error messages, the JSON Schema and docs/inputs.md.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator
@@ -315,6 +316,9 @@ class TableEdit(_Yaml):
     "and".  A selection that matches no row is an error.
     """
 
+    # values are checked where they land: the edited rows against their row schema
+    _limits: ClassVar[dict[str, float]] = {"where": math.inf, "set": math.inf, "add": math.inf}
+
     table: TableName = Field(description="Input table to edit.")
     where: dict[Name, Cell | list[Cell] | PeriodRange] = Field(
         default_factory=dict,
@@ -333,6 +337,9 @@ class TableEdit(_Yaml):
 
 class ScenarioFile(_Yaml):
     """A scenario file (models/scenarios/*.yaml): what changes relative to a model."""
+
+    # overrides are checked as the model file they change, with their key paths
+    _limits: ClassVar[dict[str, float]] = {"overrides": math.inf}
 
     description: str = Field("", description="What the scenario says, in one line.")
     source: str = Field("", description="Where it comes from (event, report) or 'assumption'.")
