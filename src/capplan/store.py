@@ -29,6 +29,7 @@ from capplan.errors import InputError, Problem
 
 DEFAULT_STORE = Path("outputs/runs.duckdb")
 WAIT_S = 30.0  # how long to wait for another process's batch to finish
+_READY: set[str] = set()  # store files whose tables this process has made sure of
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS runs (
@@ -94,9 +95,11 @@ def connect(path: str | Path, read_only: bool = False, wait_s: float = WAIT_S) -
                 raise
             time.sleep(0.05)
     try:
-        if not read_only:
+        key = str(path.resolve())
+        if not read_only and key not in _READY:
             for statement in SCHEMA:
                 con.execute(statement)
+            _READY.add(key)
         yield con
     finally:
         con.close()

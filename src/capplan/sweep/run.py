@@ -33,7 +33,7 @@ from capplan.sweep import tables as st
 from capplan.sweep.checks import check_sweep
 from capplan.sweep.worker import Fixed, Request
 
-BATCH_S = 1.0
+BATCH_S = 2.0  # seconds between store transactions: at most this much work is lost
 
 
 class SweepInterrupted(CapplanError):
