@@ -276,6 +276,44 @@ def test_kill_9_keeps_finished_samples_and_resume_finishes(project: Path, refere
     assert again.exit_code == 2 and "no unfinished sweep" in again.output
 
 
+def test_sigterm_stops_like_ctrl_c_and_keeps_the_samples(project: Path) -> None:
+    """SIGTERM (what a batch system sends; Ctrl-C takes the same path) ends with code 130,
+    a message naming --resume, the finished samples in the store and no folder."""
+    store, out = project / "term.duckdb", project / "term"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from capplan.cli import main; main()",
+            "sweep",
+            str(project / "model.yaml"),
+            str(project / "mc.yaml"),
+            "--workers",
+            "1",
+            "--store",
+            str(store),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _count(store)[0] == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, "no sample recorded"
+            time.sleep(0.05)
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "--resume" in err and "Traceback" not in err
+    n, _ = _count(store)
+    assert 1 <= n < SAMPLES and not out.exists()
+
+
 def test_the_store_lists_shows_and_queries_runs(project: Path, reference: Path) -> None:
     store = str(project / "runs.duckdb")
     listed = runner.invoke(app, ["runs", "list", "--store", store])

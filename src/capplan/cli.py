@@ -500,7 +500,7 @@ def bench(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", help="A named set of instances and settings: ci, scale or overhead."
+            "--suite", help="A named set of instances and settings: ci, scale, overhead or sweep."
         ),
     ] = None,
     mps: Annotated[
@@ -579,6 +579,13 @@ def bench(
     from capplan.bench.run import run_bench
 
     def body() -> None:
+        if suite == "sweep":  # its own runner: capplan.bench.sweep (docs/sweeps.md)
+            from capplan.bench.sweep import run_sweep_bench
+
+            folder, results = run_sweep_bench(out, force)
+            typer.echo(f"wrote {folder}/results.md, results.json")
+            typer.echo(f"throughput 2 workers / 1: {results['throughput_ratio']:.2f}")
+            return
         settings = bench_settings(
             models=models or [],
             generate=generate_ or [],

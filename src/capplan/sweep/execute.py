@@ -94,7 +94,9 @@ def on_dask(client: Any, requests: Sequence[Request]) -> Iterator[dict[str, Any]
                 continue
             again = client.submit(run_request, req, pure=False)
             owner[again.key] = (req, attempt + 1)
+            futures.append(again)
             pending.add(again)
-    finally:
-        for f in futures:
-            f.cancel()
+    finally:  # one message for all (a cancel per future is a round trip each)
+        left = [f for f in futures if not f.done()]
+        if left:
+            client.cancel(left, force=True)

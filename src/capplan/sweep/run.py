@@ -16,9 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +211,7 @@ def run_job(job: Job, settings: Settings) -> Done:
     requests = [_request(job, s, solver) for s in todo]
     workers = worker_count(settings)
     t0 = time.perf_counter()
+    clock: dict[str, float] = {}
     solve_s = _run(
         requests,
         {s.index: s for s in todo},
@@ -216,18 +220,25 @@ def run_job(job: Job, settings: Settings) -> Done:
         workers,
         len(samples) - len(todo),
         len(samples),
+        clock,
     )
     wall = time.perf_counter() - t0
+    start = clock.get("ready", t0) - t0
     times = {
         "wall_s": round(wall, 3),
+        "start_s": round(start, 3),  # until the workers could take work (Dask start-up)
         "solve_s": round(solve_s, 3),
         "workers": workers,
         "samples_run": len(todo),
-        "outside_solver_share": round(1 - solve_s / (wall * workers), 4)
-        if wall > 0 and todo
-        else None,
+        "outside_solver_share": _share(solve_s, wall, workers, bool(todo)),
+        "outside_solver_share_running": _share(solve_s, wall - start, workers, bool(todo)),
     }
     return _finish(job, settings, samples, run_id, out, solver, times)
+
+
+def _share(solve_s: float, wall: float, workers: int, ran: bool) -> float | None:
+    """The share of the workers' time (wall seconds x workers) not spent in the solver."""
+    return round(1 - solve_s / (wall * workers), 4) if ran and wall > 0 else None
 
 
 def _request(job: Job, s: Sample, solver: dict[str, Any]) -> Request:
@@ -249,11 +260,16 @@ def _request(job: Job, s: Sample, solver: dict[str, Any]) -> Request:
     )
 
 
-def _rows(requests: list[Request], settings: Settings, workers: int) -> Iterator[dict[str, Any]]:
+def _rows(
+    requests: list[Request], settings: Settings, workers: int, clock: dict[str, float]
+) -> Iterator[dict[str, Any]]:
+    """Rows as they finish; ``clock["ready"]`` is set once the workers can take work."""
     if workers == 1 and settings.scheduler is None:
+        clock["ready"] = time.perf_counter()
         yield from execute.in_process(requests)
         return
     with execute.dask_client(workers, settings.scheduler) as client:
+        clock["ready"] = time.perf_counter()
         yield from execute.on_dask(client, requests)
 
 
@@ -265,23 +281,25 @@ def _run(
     workers: int,
     done: int,
     total: int,
+    clock: dict[str, float],
 ) -> float:
     """Run the requests, recording rows in batches; return the seconds spent solving."""
     pending: list[dict[str, Any]] = []
     last = time.monotonic()
     solve_s = 0.0
     try:
-        for row in _rows(requests, settings, workers):
-            row["inputs"] = samples[row["sample"]].values
-            solve_s += float(row.get("solve_s") or 0.0)
-            pending.append(row)
-            done += 1
-            if settings.on_progress is not None:
-                settings.on_progress(done, total)
-            if time.monotonic() - last >= BATCH_S:
-                store.put_samples(settings.store, run_id, pending)
-                pending, last = [], time.monotonic()
-        store.put_samples(settings.store, run_id, pending)
+        with _term_as_interrupt():
+            for row in _rows(requests, settings, workers, clock):
+                row["inputs"] = samples[row["sample"]].values
+                solve_s += float(row.get("solve_s") or 0.0)
+                pending.append(row)
+                done += 1
+                if settings.on_progress is not None:
+                    settings.on_progress(done, total)
+                if time.monotonic() - last >= BATCH_S:
+                    store.put_samples(settings.store, run_id, pending)
+                    pending, last = [], time.monotonic()
+            store.put_samples(settings.store, run_id, pending)
     except KeyboardInterrupt:
         store.put_samples(settings.store, run_id, pending)
         raise SweepInterrupted(
@@ -289,6 +307,23 @@ def _run(
             f"{run_id}); rerun the same command with --resume to finish"
         ) from None
     return solve_s
+
+
+@contextmanager
+def _term_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a batch system stopping the job) stops the sweep as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _finish(
