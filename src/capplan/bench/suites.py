@@ -9,8 +9,6 @@
 * ``overhead`` -- capplan's overhead against the solve: generated models HiGHS solves in
   seconds to about a minute at a relative gap of 1e-3, the largest about 370 thousand
   nonzeros.
-* ``sweep`` -- sweep throughput with 2 Dask workers against 1 and the time outside the
-  solver (its own runner, :mod:`capplan.bench.sweep`; docs/sweeps.md).
 """
 
 from __future__ import annotations
@@ -120,4 +118,3 @@ def overhead() -> BenchSettings:
 
 
 SUITES: dict[str, Callable[[], BenchSettings]] = {"ci": ci, "scale": scale, "overhead": overhead}
-RUNNERS = {"sweep": "capplan.bench.sweep"}  # suites with their own runner (no BenchSettings)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from capplan.config.loader import Config
 from capplan.config.sweeps import (
     ALL_PERIODS,
     Discrete,
@@ -24,7 +23,7 @@ from capplan.config.sweeps import (
     scenario_mapping,
 )
 from capplan.errors import InputError, Problem
-from capplan.sweep.inputs import edit
+from capplan.library import Inputs, edit
 
 
 def named_values(p: Parameter, method: str) -> list[Any]:
@@ -46,7 +45,7 @@ def named_values(p: Parameter, method: str) -> list[Any]:
     return list(dict.fromkeys(v for v in out if v is not None))
 
 
-def check_sweep(spec: SweepFile, config: Config, file: str) -> None:
+def check_sweep(spec: SweepFile, inputs: Inputs, file: str) -> None:
     """Raise one InputError with a problem per parameter value the model refuses."""
     problems: list[Problem] = []
     for i, p in enumerate(spec.parameters):
@@ -59,7 +58,7 @@ def check_sweep(spec: SweepFile, config: Config, file: str) -> None:
             )
             mapping = scenario_mapping(one, Sample(0, {p.name: value}))
             try:
-                edit(config, mapping, label=f"{file}: parameters[{i}] ({p.name} = {value})")
+                edit(inputs, mapping, label=f"{file}: parameters[{i}] ({p.name} = {value})")
             except InputError as exc:
                 problems += exc.problems
                 break

@@ -28,12 +28,13 @@ from capplan.errors import InputError, Problem
 from capplan.sweep.run import Done, Job, Settings, run_job
 from capplan.sweep.worker import Fixed
 
-BLOCKS = ("build", "enter", "pods")
 COMMIT_FILES = ("commit_now.csv", "investments.csv")
 
 
 def plan_decisions(run: Path, first_period: str) -> tuple[Fixed, str]:
-    """The first-period decisions of the plan in ``run`` as (block, labels, value)."""
+    """The first-period rows of the plan in ``run`` (commit_now.csv or investments.csv)."""
+    from capplan.results.decisions import CATEGORY_BLOCK, COLUMNS
+
     for name in COMMIT_FILES:
         path = run / name
         if path.is_file():
@@ -44,23 +45,21 @@ def plan_decisions(run: Path, first_period: str) -> tuple[Fixed, str]:
                 Problem(
                     str(run),
                     "",
-                    "no investments.csv or commit_now.csv: expected "
-                    "a run folder of capplan solve or capplan hedge",
+                    "no investments.csv or commit_now.csv: expected a run folder of capplan "
+                    "solve or capplan hedge",
                 )
             ]
         )
-    frame = pd.read_csv(path, dtype={"part": str}, keep_default_na=False)
-    now = frame[frame["period"].astype(str) == first_period]
-    out: list[tuple[str, tuple[str, ...], float]] = []
-    for row in now.itertuples(index=False):
-        region, period = str(row.region), str(row.period)
-        if row.category == "data_centre":
-            out.append(("build", (region, period), float(str(row.quantity))))
-        elif row.category == "region_entry":
-            out.append(("enter", (region, period), 1.0))
-        elif row.category == "accelerators":
-            out.append(("pods", (region, str(row.part), period), float(str(row.quantity))))
-    return tuple(sorted(out)), name
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError([Problem(str(path), "header", f"missing column(s) {', '.join(missing)}")])
+    now = frame[(frame["period"] == first_period) & frame["category"].isin(list(CATEGORY_BLOCK))]
+    rows = [
+        (str(period), str(region), str(category), str(part), float(str(quantity)))
+        for period, region, category, part, quantity in now[list(COLUMNS)].to_numpy().tolist()
+    ]
+    return tuple(sorted(rows)), name
 
 
 def evaluate(
@@ -74,7 +73,7 @@ def evaluate(
 ) -> Done:
     """Evaluate the plan in ``run`` over the futures of ``sweep_file`` (module docstring)."""
     from capplan.config.sweeps import read_sweep
-    from capplan.pipeline import load
+    from capplan.library import SolveRequest, load
 
     settings = settings or Settings()
     run = Path(run)
@@ -85,8 +84,8 @@ def evaluate(
         Path(model) if model is not None else Path("models") / str(summary.get("model_file"))
     )
     spec = read_sweep(sweep_file)
-    config, _ = load(model_path, scenarios, sets)
-    first = str(config.model.horizon.periods[0])
+    inputs = load(SolveRequest(model_path, scenarios, sets))
+    first = str(inputs.config.model.horizon.periods[0])
     fixed, source = plan_decisions(run, first)
     kind = "hedge" if source == "commit_now.csv" else "solve"
     extra = {
@@ -104,13 +103,12 @@ def evaluate(
         "evaluation",
         spec,
         Path(sweep_file),
-        config,
+        inputs,
         model_path,
         scenarios,
         sets,
         name,
         fixed=fixed,
-        fix_blocks=BLOCKS,
         fix_period=first,
         extra=extra,
     )

@@ -31,6 +31,7 @@ from capplan.config.loader import Config
 from capplan.config.sweeps import Sample, SweepFile, draw_samples, read_sweep, scenario_mapping
 from capplan.errors import CapplanError, ExitCode, InputError, Problem
 from capplan.io import check_writable, default_run_dir, write_folder
+from capplan.library import Inputs, SolveRequest, load
 from capplan.sweep import execute
 from capplan.sweep import tables as st
 from capplan.sweep.checks import check_sweep
@@ -69,15 +70,18 @@ class Job:
     kind: str  # sweep | evaluation
     spec: SweepFile
     spec_file: Path
-    config: Config
+    inputs: Inputs
     model_path: Path
     scenarios: tuple[str, ...]
     sets: tuple[str, ...]
     name: str
     fixed: Fixed | None = None
-    fix_blocks: tuple[str, ...] = ()
     fix_period: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return self.inputs.config
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,11 @@ def sweep(
     settings: Settings | None = None,
 ) -> Done:
     """Run every sample of ``sweep_file`` on ``model`` and write the sweep folder."""
-    from capplan.pipeline import load
-
     settings = settings or Settings()
     spec = read_sweep(sweep_file, method)
-    config, _ = load(model, scenarios, sets, allow_outside=False)
-    name = f"{config.label}-sweep-{Path(sweep_file).stem}"
-    job = Job("sweep", spec, Path(sweep_file), config, Path(model), scenarios, sets, name)
+    inputs = load(SolveRequest(model, scenarios, sets))
+    name = f"{inputs.label}-sweep-{Path(sweep_file).stem}"
+    job = Job("sweep", spec, Path(sweep_file), inputs, Path(model), scenarios, sets, name)
     return run_job(job, settings)
 
 
@@ -197,7 +199,7 @@ def _start(
 
 def run_job(job: Job, settings: Settings) -> Done:
     """Run ``job``'s samples not yet in the store, then write its folder (module docstring)."""
-    check_sweep(job.spec, job.config, str(job.spec_file))
+    check_sweep(job.spec, job.inputs, str(job.spec_file))
     samples = draw_samples(job.spec)
     solver = solver_settings(job.config, settings)
     key = sweep_key(job, solver)
@@ -254,7 +256,6 @@ def _request(job: Job, s: Sample, solver: dict[str, Any]) -> Request:
         mip_gap=solver["mip_gap"],
         seed=solver["seed"],
         fixed=job.fixed,
-        fix_blocks=job.fix_blocks,
         fix_period=job.fix_period,
         free_too=job.fixed is not None,
     )
@@ -336,7 +337,7 @@ def _finish(
     times: dict[str, Any],
 ) -> Done:
     """Write the folder from the store's rows, then mark the run complete."""
-    from capplan.pipeline import versions
+    from capplan.results.summary import versions
 
     with store.connect(settings.store, read_only=True) as con:
         rows, periods = store.get_samples(con, run_id)

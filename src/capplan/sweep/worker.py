@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from capplan.backends import get_backend
 from capplan.backends.base import Result, SolveOptions
-from capplan.config.loader import Config
-from capplan.errors import CapplanError
-from capplan.sweep.inputs import edit
+from capplan.errors import CapplanError, InputError
+from capplan.library import Inputs, SolveRequest, build, edit, load, solve
+from capplan.model.build import Model
 
-Fixed = tuple[tuple[str, tuple[str, ...], float], ...]  # (block, labels, value)
+# a plan's commit-now decisions: investments.csv rows (period, region, category, part,
+# quantity) as plain tuples, so that they pickle to any worker
+Fixed = tuple[tuple[str, str, str, str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -41,27 +42,24 @@ class Request:
     mip_gap: float
     seed: int = 0
     fixed: Fixed | None = None  # evaluate: decisions held at these values
-    fix_blocks: tuple[str, ...] = ()
     fix_period: str = ""
     free_too: bool = False  # evaluate: also solve the sample with nothing fixed
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_BASE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Config] = {}
+_BASE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Inputs] = {}
 
 
-def base_inputs(req: Request) -> Config:
+def base_inputs(req: Request) -> Inputs:
     """The base inputs of ``req``, loaded once per worker process and kept."""
-    from capplan.pipeline import load
-
     key = (req.model, req.scenarios, req.sets)
-    config = _BASE.get(key)
-    if config is None or config.input_hash != req.base_hash:
-        config, _ = load(req.model, req.scenarios, req.sets, allow_outside=True)
-        _BASE[key] = config
-    if config.input_hash != req.base_hash:
+    inputs = _BASE.get(key)
+    if inputs is None or inputs.config.input_hash != req.base_hash:
+        inputs = load(SolveRequest(req.model, req.scenarios, req.sets, allow_outside=True))
+        _BASE[key] = inputs
+    if inputs.config.input_hash != req.base_hash:
         raise RuntimeError(f"the inputs of {req.model} changed since the sweep started")
-    return config
+    return inputs
 
 
 def run_request(req: Request) -> dict[str, Any]:
@@ -69,36 +67,33 @@ def run_request(req: Request) -> dict[str, Any]:
     t0 = time.perf_counter()
     row: dict[str, Any] = {"sample": req.sample, "worker_pid": os.getpid()}
     try:
-        config = edit(base_inputs(req), req.mapping, label=f"sample {req.sample}")
+        inputs = edit(base_inputs(req), req.mapping, label=f"sample {req.sample}")
     except CapplanError as exc:
         row.update(status="error", reason=str(exc), seconds=time.perf_counter() - t0)
         return row
-    row.update(_solve(config, req, req.fixed))
+    row.update(_solve(inputs, req, req.fixed))
     if req.free_too:
-        free = _solve(config, req, None)
+        free = _solve(inputs, req, None)
         row["free"] = {k: free.get(k) for k in ("status", "objective", "bound", "gap", "kpis")}
         row["solve_s"] += free["solve_s"]
     row["seconds"] = time.perf_counter() - t0
     return row
 
 
-def _solve(config: Config, req: Request, fixed: Fixed | None) -> dict[str, Any]:
+def _solve(inputs: Inputs, req: Request, fixed: Fixed | None) -> dict[str, Any]:
     """Build, optionally fix, solve and summarise one model."""
-    from capplan.data.tables import build_tables
-    from capplan.model.build import build_model
-
-    model = build_model(build_tables(config))
-    lp = model.lp
+    model = build(inputs)
     if fixed is not None:
         try:
-            lp = fix_columns(model, fixed, req.fix_blocks, req.fix_period)
-        except KeyError as exc:
-            return {"status": "infeasible", "reason": str(exc.args[0]), "solve_s": 0.0}
+            model = fix_columns(model, fixed, req.fix_period)
+        except InputError as exc:
+            reason = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
+            return {"status": "infeasible", "reason": reason, "solve_s": 0.0}
     options = SolveOptions(
         time_limit_s=req.time_limit_s, mip_gap=req.mip_gap, threads=1, seed=req.seed
     )
     t0 = time.perf_counter()
-    result = get_backend(req.backend).solve(lp, options)
+    result = solve(model, options, backend=req.backend)
     solve_s = time.perf_counter() - t0
     out: dict[str, Any] = {
         "status": str(result.status),
@@ -113,37 +108,27 @@ def _solve(config: Config, req: Request, fixed: Fixed | None) -> dict[str, Any]:
     return out
 
 
-def fix_columns(model: Any, fixed: Fixed, blocks: tuple[str, ...], period: str) -> Any:
-    """The program with every ``blocks`` column of ``period`` held at the plan's value
-    (0 where the plan has none); KeyError if the plan uses a column this model lacks."""
+def fix_columns(model: Model, fixed: Fixed, period: str) -> Model:
+    """The model with every ``build``, ``enter`` and ``pods`` column of ``period`` held at
+    the plan's value (0 where the plan has none); InputError naming a decision this model
+    does not have (:func:`capplan.results.decisions.investment_decisions`)."""
+    from capplan.results.decisions import COLUMNS, investment_decisions
+
+    table = pd.DataFrame(list(fixed), columns=list(COLUMNS))
+    decisions = investment_decisions(model, table, periods=[period], source="the plan")
     lp = model.lp
     lb, ub = lp.col_lb.copy(), lp.col_ub.copy()
-    want = {(b, labels): v for b, labels, v in fixed}
-    for name in blocks:
-        block = lp.var_blocks[name]
-        index = block.index
-        where = list(index.names).index("period")
-        for j, key in enumerate(index):
-            labels = tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
-            if labels[where] == period:
-                value = want.pop((name, labels), 0.0)
-                lb[block.start + j] = ub[block.start + j] = value
-    if want:
-        (name, labels), value = next(iter(want.items()))
-        raise KeyError(
-            f"the plan has {name}[{','.join(labels)}] = {value:g}, which this future does not "
-            "allow (no such decision)"
-        )
-    return lp.with_bounds(col_lb=lb, col_ub=ub)
+    lb[decisions.ids] = ub[decisions.ids] = decisions.values
+    return replace(model, lp=lp.with_bounds(col_lb=lb, col_ub=ub))
 
 
-def plan_figures(model: Any, result: Result) -> dict[str, Any]:
+def plan_figures(model: Model, result: Result) -> dict[str, Any]:
     """KPIs and per-period capex and fleet of a solved sample (plain values)."""
-    from capplan.pipeline import _integral
     from capplan.results import tables as rt
     from capplan.results.kpis import kpis
+    from capplan.results.summary import integral
 
-    x = _integral(model, np.asarray(result.x))
+    x = integral(model, np.asarray(result.x))
     tables = {
         "budget": rt.budget(model, x),
         "fleet": rt.fleet(model, x),
