@@ -127,7 +127,10 @@ def solver_settings(config: Config, settings: Settings) -> dict[str, Any]:
 
 
 def sweep_key(job: Job, solver: dict[str, Any]) -> str:
-    """What makes two runs the same sweep: kind, inputs, sweep file, method, settings, plan."""
+    """What makes two runs the same sweep: kind, inputs, sweep file, method, settings, plan
+    and the versions of capplan and the solver libraries."""
+    from capplan.results.summary import versions
+
     text = json.dumps(
         {
             "kind": job.kind,
@@ -136,6 +139,7 @@ def sweep_key(job: Job, solver: dict[str, Any]) -> str:
             "solver": solver,
             "fixed": job.fixed,
             "fix_period": job.fix_period,
+            "versions": versions(),  # a resume after an upgrade is a new sweep
         },
         sort_keys=True,
         default=str,
