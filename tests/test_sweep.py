@@ -31,7 +31,7 @@ from capplan.sweep import Settings, sweep
 from tests.tiny import case
 
 runner = CliRunner()
-SAMPLES = 40
+SAMPLES = 24
 MC = {
     "method": "monte_carlo",
     "samples": SAMPLES,
@@ -156,7 +156,7 @@ def cluster(tmp_path: Path) -> Iterator[str]:
             proc.terminate()
         for proc in [*workers, scheduler]:
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -237,6 +237,8 @@ def test_kill_9_keeps_finished_samples_and_resume_finishes(project: Path, refere
         str(store),
         "--out",
         str(out),
+        "--commit-every",
+        "0",  # every sample its own transaction: the kill lands between two of them
     ]
     proc = subprocess.Popen(
         [sys.executable, "-c", "from capplan.cli import main; main()", *command],
@@ -294,6 +296,8 @@ def test_sigterm_stops_like_ctrl_c_and_keeps_the_samples(project: Path) -> None:
             str(store),
             "--out",
             str(out),
+            "--commit-every",
+            "0",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

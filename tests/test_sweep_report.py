@@ -15,12 +15,14 @@ import math
 import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from capplan.cli import app
+from capplan.store import record_run
 from tests.chromium import find_chromium, open_page
 from tests.test_report import BARE_NUMBER, Page, check_numbers
 from tests.tiny import case
@@ -127,6 +129,16 @@ def test_chromium_renders_the_sweep_report(oat: Path) -> None:
 def test_evaluate_holds_the_plan_and_measures_regret(project: Path, tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     _cli("solve", str(project / "model.yaml"), "--out", str(plan), "-q")
+    run_id = record_run(plan, tmp_path / "runs.duckdb")  # what capplan solve will call
+    with duckdb.connect(str(tmp_path / "runs.duckdb"), read_only=True) as con:
+        kind, objective = con.execute(
+            "SELECT kind, objective FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+        (csv,) = con.execute(
+            "SELECT csv FROM run_tables WHERE run_id = ? AND name = 'investments'", [run_id]
+        ).fetchone()
+    assert kind == "solve" and objective == pytest.approx(5.0)
+    assert csv == (plan / "investments.csv").read_text()
     out = tmp_path / "eval"
     _cli(
         "evaluate",

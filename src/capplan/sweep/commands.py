@@ -47,6 +47,15 @@ ResumeOpt = Annotated[
     typer.Option("--resume", help="Finish the interrupted run of the same inputs and settings."),
 ]
 SolverOpt = Annotated[str | None, typer.Option("--solver", help="Solver backend.")]
+CommitOpt = Annotated[
+    float,
+    typer.Option(
+        "--commit-every",
+        min=0.0,
+        help="Seconds of finished samples per run-store transaction (at most this much "
+        "work is lost to a kill).",
+    ),
+]
 DEFAULT_STORE = Path("outputs/runs.duckdb")
 
 
@@ -86,6 +95,7 @@ def register(app: typer.Typer, guard: Guard) -> None:
         force: ForceOpt = False,
         resume: ResumeOpt = False,
         store: StoreOpt = DEFAULT_STORE,
+        commit_every: CommitOpt = 2.0,
     ) -> None:
         """Solve every sample of a sweep file and write a sweep folder.
 
@@ -109,6 +119,7 @@ def register(app: typer.Typer, guard: Guard) -> None:
                 out=out,
                 force=force,
                 resume=resume,
+                commit_every_s=commit_every,
                 on_progress=_progress(),
             )
             done = run_sweep(
@@ -134,6 +145,7 @@ def register(app: typer.Typer, guard: Guard) -> None:
         force: ForceOpt = False,
         resume: ResumeOpt = False,
         store: StoreOpt = DEFAULT_STORE,
+        commit_every: CommitOpt = 2.0,
     ) -> None:
         """Test a plan out of sample: fix its first-period decisions in each sampled future.
 
@@ -157,6 +169,7 @@ def register(app: typer.Typer, guard: Guard) -> None:
                 out=out,
                 force=force,
                 resume=resume,
+                commit_every_s=commit_every,
                 on_progress=_progress(),
             )
             _echo_done(run_evaluate(run, sweep_file, model, settings=settings))

@@ -60,6 +60,7 @@ class Settings:
     outputs_dir: Path = Path("outputs")
     force: bool = False
     resume: bool = False
+    commit_every_s: float = BATCH_S  # seconds of finished samples per store transaction
     on_progress: Callable[[int, int], None] | None = None
 
 
@@ -301,7 +302,7 @@ def _run(
                 done += 1
                 if settings.on_progress is not None:
                     settings.on_progress(done, total)
-                if time.monotonic() - last >= BATCH_S:
+                if time.monotonic() - last >= settings.commit_every_s:
                     store.put_samples(settings.store, run_id, pending)
                     pending, last = [], time.monotonic()
             store.put_samples(settings.store, run_id, pending)
