@@ -11,6 +11,8 @@ is submitted once more; a second failure becomes a ``failed`` row with the reaso
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -100,3 +102,20 @@ def on_dask(client: Any, requests: Sequence[Request]) -> Iterator[dict[str, Any]
         left = [f for f in futures if not f.done()]
         if left:
             client.cancel(left, force=True)
+
+
+@contextmanager
+def term_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a batch system stopping the job) stops the sweep as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

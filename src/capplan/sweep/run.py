@@ -16,12 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -294,7 +291,7 @@ def _run(
     last = time.monotonic()
     solve_s = 0.0
     try:
-        with _term_as_interrupt():
+        with execute.term_as_interrupt():
             for row in _rows(requests, settings, workers, clock):
                 row["inputs"] = samples[row["sample"]].values
                 solve_s += float(row.get("solve_s") or 0.0)
@@ -313,23 +310,6 @@ def _run(
             f"{run_id}); rerun the same command with --resume to finish"
         ) from None
     return solve_s
-
-
-@contextmanager
-def _term_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a batch system stopping the job) stops the sweep as Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 def _finish(
