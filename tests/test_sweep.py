@@ -330,6 +330,10 @@ def test_the_store_lists_shows_and_queries_runs(project: Path, reference: Path) 
     assert counted.exit_code == 0 and counted.output.split()[-1] == str(SAMPLES)
     bad = runner.invoke(app, ["runs", "sql", "SELEC 1", "--store", store])
     assert bad.exit_code == 2 and "QUERY" in bad.output
+    same = runner.invoke(app, ["runs", "diff", run_id, run_id[:-2], "--store", store])
+    assert same.exit_code == 0 and same.output.strip() == "no differences"
+    missing = runner.invoke(app, ["runs", "show", "solve-nothing", "--store", store])
+    assert missing.exit_code == 2 and "no run match" in missing.output
 
 
 def test_a_bad_sweep_is_one_message_per_problem(project: Path, tmp_path: Path) -> None:

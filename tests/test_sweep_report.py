@@ -179,3 +179,42 @@ def test_evaluate_holds_the_plan_and_measures_regret(project: Path, tmp_path: Pa
     page = Page((out / "report.html").read_text())
     assert check_numbers(page, [out]) > 40
     assert "evaluation.regret_mean_rmb_m" in {a.get("data-key") for a, _ in page.sourced}
+
+
+def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: Path) -> None:
+    """The base plan (5 pods) against a timid one (3 pods, solved with RMB 3 million):
+    over the seven futures the timid plan's mean NPV is lower and its regret higher."""
+    folders = []
+    for name, sets in (("bold", []), ("timid", ["--set", "budget.total_rmb_bn=0.003"])):
+        plan = tmp_path / name
+        _cli("solve", str(project / "model.yaml"), *sets, "--out", str(plan), "-q")
+        out = tmp_path / f"{name}-eval"
+        _cli(
+            "evaluate",
+            str(plan),
+            "--sweep",
+            str(project / "oat.yaml"),
+            "--model",
+            str(project / "model.yaml"),
+            "--workers",
+            "1",
+            "--store",
+            str(tmp_path / "runs.duckdb"),
+            "--out",
+            str(out),
+        )
+        folders.append(out)
+    _cli("report", *map(str, folders), "--out", str(tmp_path / "both"))
+    html = (tmp_path / "both" / "report.html").read_text()
+    page = Page(html)
+    assert check_numbers(page, folders) > 80
+    assert not BARE_NUMBER.findall(" ".join(page.free_text))
+    means = [json.loads((f / "summary.json").read_text())["npv"]["mean"] for f in folders]
+    regret = [
+        json.loads((f / "summary.json").read_text())["evaluation"]["regret_mean_rmb_m"]
+        for f in folders
+    ]
+    assert means[0] > means[1] and regret[0] < regret[1]
+    shown = {(a["data-run"], a.get("data-key")) for a, _ in page.sourced}
+    assert {("0", "evaluation.regret_mean_rmb_m"), ("1", "evaluation.regret_mean_rmb_m")} <= shown
+    assert 'data-table="compare"' in html

@@ -9,6 +9,7 @@ carries its source as the run report's numbers do (``data-src``, ``data-run``,
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,9 @@ def is_sweep_folder(path: Path) -> bool:
 class Folder:
     """A sweep folder's files: raw text tables (as written) and summary.json."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, index: int = 0) -> None:
         self.path = path
+        self.index = index  # the folder's position in the report (data-run)
         self.summary: dict[str, Any] = json.loads((path / "summary.json").read_text("utf-8"))
         self.raw = {
             p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
@@ -77,7 +79,7 @@ def table_html(
                 continue
             share = col.endswith("share") or col == "utilisation"
             attrs = _attrs(
-                data_src=f"{table}.csv", data_run=0, data_row=i, data_col=col, data_v=text
+                data_src=f"{table}.csv", data_run=f.index, data_row=i, data_col=col, data_v=text
             )
             cells += f'<td class="num"{attrs}>{escape(_num(text, share=share))}</td>'
         body.append(f"<tr>{cells}</tr>")
@@ -93,7 +95,7 @@ def key_number(f: Folder, key: str, scale: float = 1.0) -> str:
         return "<span></span>"
     extra = {"data_scale": repr(scale)} if scale != 1.0 else {}
     attrs = _attrs(
-        data_src="summary.json", data_run=0, data_key=key, data_v=_json_text(value), **extra
+        data_src="summary.json", data_run=f.index, data_key=key, data_v=_json_text(value), **extra
     )
     return f"<span{attrs}>{escape(number(value, scale=scale))}</span>"
 
@@ -214,9 +216,77 @@ def _rows(f: Folder, prefix: str, keys: list[tuple[str, str]]) -> str:
     return f'<table data-table="{prefix}"><tbody>{rows}</tbody></table>'
 
 
-def build_sweep(path: Path) -> tuple[str, dict[str, bytes]]:
-    """The page and its charts (name -> PNG bytes) for a sweep or evaluation folder."""
-    f = Folder(path)
+COMPARE_KEYS = [
+    ("npv.mean", "mean NPV, RMB M"),
+    ("npv.mean_ci_low", "mean NPV, 95% CI low"),
+    ("npv.mean_ci_high", "mean NPV, 95% CI high"),
+    ("npv.p10", "P10 NPV"),
+    ("npv.cvar_10", "CVaR 10% of NPV"),
+    ("evaluation.plan_infeasible", "futures where the plan is infeasible"),
+    ("evaluation.regret_mean_rmb_m", "mean regret, RMB M"),
+    ("evaluation.regret_ci_low_rmb_m", "mean regret, 95% CI low"),
+    ("evaluation.regret_ci_high_rmb_m", "mean regret, 95% CI high"),
+    ("evaluation.mmw_gap_upper_95_rmb_m", "optimality gap, 95% upper bound"),
+]
+
+
+def compare_html(folders: list[Folder], labels: list[str]) -> str:
+    """Several sweeps or evaluations side by side, every figure from its summary.json."""
+    head = "".join(f"<th>{escape(label)}</th>" for label in labels)
+    rows = "".join(
+        f"<tr><td class='label'>{escape(text)}</td>"
+        + "".join(f"<td class='num'>{key_number(f, key)}</td>" for f in folders)
+        + "</tr>"
+        for key, text in COMPARE_KEYS
+        if any(summary_value(f.summary, key) is not None for f in folders)
+    )
+    return (
+        "<h2 id='compare'>Side by side</h2><p class='note'>Evaluations with the same sweep "
+        "file face the same futures (each sample is the same draw); the plan with the "
+        "higher mean NPV and lower regret holds up better, and where the confidence "
+        "intervals of the means do not overlap the difference is clear at that level.</p>"
+        f'<table data-table="compare"><thead><tr><th></th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def build_sweep(paths: list[Path]) -> tuple[str, dict[str, bytes]]:
+    """The page and its charts (name -> PNG bytes) for sweep or evaluation folders."""
+    folders = [Folder(p, i) for i, p in enumerate(paths)]
+    labels = [
+        p.name if [q.name for q in paths].count(p.name) == 1 else f"{p.name} ({i + 1})"
+        for i, p in enumerate(paths)
+    ]
+    files: dict[str, bytes] = {}
+    parts = [compare_html(folders, labels)] if len(folders) > 1 else []
+    for f, label in zip(folders, labels, strict=True):
+        prefix = f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}-" if len(folders) > 1 else ""
+        html, charts = _section(f, prefix)
+        parts.append(html)
+        files.update(charts)
+    first = folders[0].summary
+    title = (
+        f"capplan {first.get('kind')}: {first.get('model')} x {first.get('sweep_file')} "
+        f"({first.get('method')})"
+        if len(folders) == 1
+        else "capplan sweeps: " + ", ".join(labels)
+    )
+    html = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
+        f"<header><h1>{escape(title)}</h1><p class='meta'>Money in RMB million unless a "
+        "figure says RMB bn.</p></header><main>\n"
+        + "\n".join(parts)
+        + "\n</main><footer>Written by capplan report from the sweep folder(s).</footer>"
+        "</body></html>\n"
+    )
+    return html, files
+
+
+def _section(f: Folder, prefix: str) -> tuple[str, dict[str, bytes]]:
+    """One sweep or evaluation folder: NPV, evaluation, tornado, fans, samples."""
     s = f.summary
     charts = [npv_chart(f)]
     if "tornado" in f.raw:
@@ -225,25 +295,26 @@ def build_sweep(path: Path) -> tuple[str, dict[str, bytes]]:
         fan_chart(f, "fan_capex", "Capex", "RMB bn", 1e-3),
         fan_chart(f, "fan_fleet", "Installed fleet", "PFLOPS", 1.0),
     ]
-    files = {f"charts/{c.name}.png": c.png for c in charts}
-    fig = {c.name: figure_html(c, f"charts/{c.name}.png") for c in charts}
+    files = {f"charts/{prefix}{c.name}.png": c.png for c in charts}
+    fig = {c.name: figure_html(c, f"charts/{prefix}{c.name}.png") for c in charts}
     counts = ", ".join(
         f"{escape(k)} {key_number(f, f'status_counts.{k}')}" for k in (s.get("status_counts") or {})
     )
-    title = f"capplan {s.get('kind')}: {s.get('model')} x {s.get('sweep_file')} ({s.get('method')})"
     parts = [
-        f"<header><h1>{escape(title)}</h1><p class='meta'>Run {escape(str(s.get('run_id')))}; "
-        f"{key_number(f, 'samples')} samples ({counts}); seed {key_number(f, 'seed')}; "
-        f"parameters: {escape(', '.join(s.get('parameters', [])))}. Money in RMB million "
-        "unless a figure says RMB bn.</p></header><main>",
-        "<h2 id='npv'>NPV distribution</h2>",
+        f"<section><h2>{escape(str(s.get('kind')))} {escape(f.path.name)}</h2>"
+        f"<p class='meta'>Run {escape(str(s.get('run_id')))}; model "
+        f"{escape(str(s.get('model')))}, sweep file {escape(str(s.get('sweep_file')))} "
+        f"({escape(str(s.get('method')))}); {key_number(f, 'samples')} samples ({counts}); "
+        f"seed {key_number(f, 'seed')}; parameters: "
+        f"{escape(', '.join(s.get('parameters', [])))}.</p>",
+        "<h3>NPV distribution</h3>",
         _rows(f, "npv", STAT_KEYS),
         fig["npv_distribution"],
     ]
     if s.get("kind") == "evaluation":
         plan = s.get("plan", {})
         parts += [
-            "<h2 id='evaluation'>The plan out of sample</h2>",
+            "<h3>The plan out of sample</h3>",
             f"<p class='note'>Plan {escape(str(plan.get('folder')))} "
             f"({escape(str(plan.get('file')))}): its {escape(str(plan.get('period')))} build, "
             "entry and pod decisions are fixed "
@@ -253,30 +324,22 @@ def build_sweep(path: Path) -> tuple[str, dict[str, bytes]]:
         ]
     if "tornado" in f.raw:
         parts += [
-            "<h2 id='tornado'>Which assumptions move NPV most</h2>",
+            "<h3>Which assumptions move NPV most</h3>",
             fig["tornado"],
             table_html(f, "tornado"),
         ]
     parts += [
-        "<h2 id='fans'>Capex and fleet by period</h2>",
+        "<h3>Capex and fleet by period</h3>",
         fig["fan_capex"],
         table_html(f, "fan_capex"),
         fig["fan_fleet"],
         table_html(f, "fan_fleet"),
-        "<h2 id='samples'>Samples</h2>",
+        "<h3>Samples</h3>",
         "<details><summary>npv_distribution.csv</summary>",
         table_html(f, "npv_distribution"),
         "</details><details><summary>samples.csv (the first rows; the file has all "
-        f"<span{_attrs(data_run=0, data_count='samples.csv')}>{len(f.raw['samples'])}</span>)"
+        f"<span{_attrs(data_run=f.index, data_count='samples.csv')}>{len(f.raw['samples'])}</span>)"
         f"</summary>{table_html(f, 'samples', rows=SAMPLE_ROWS)}</details>",
-        "</main>",
+        "</section>",
     ]
-    html = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
-        + "\n".join(parts)
-        + "\n<footer>Written by capplan report from the sweep folder.</footer></body></html>\n"
-    )
-    return html, files
+    return "\n".join(parts), files

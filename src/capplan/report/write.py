@@ -107,8 +107,8 @@ def write_report(
         raise InputError([Problem("command line", "RUN", "give at least one run folder")])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
-    if len(dirs) == 1 and is_sweep_folder(dirs[0]):  # capplan sweep / evaluate (report/sweep.py)
-        html, files = build_sweep(dirs[0])
+    if all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
+        html, files = build_sweep(dirs)
     else:
         html, files = build([read_run(d) for d in dirs])
     folder.mkdir(parents=True, exist_ok=True)
