@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -25,9 +26,10 @@ import yaml
 from typer.testing import CliRunner
 
 from capplan.cli import app
-from capplan.config.sweeps import SweepFile, draw_samples, read_sweep
+from capplan.config.sweeps import SweepFile, draw_samples, read_sweep, scenario_mapping
 from capplan.errors import InputError
-from capplan.sweep import Settings, sweep
+from capplan.sweep import Settings, execute, sweep
+from capplan.sweep.worker import Request
 from tests.tiny import case
 
 runner = CliRunner()
@@ -205,6 +207,37 @@ def test_same_samples_on_a_local_cluster_and_on_a_cluster_by_address(
     assert (project / "remote" / "samples.csv").read_bytes() == expected
     for name in ("sample_periods.csv", "fan_capex.csv", "npv_distribution.csv"):
         assert (project / "remote" / name).read_bytes() == (reference / name).read_bytes()
+    # a task that raises is tried once more, then recorded as failed with its reason
+    from distributed import Client
+
+    good = _request(project, 0)
+    bad = replace(good, sample=1, base_hash="not the inputs")
+    with Client(cluster, timeout="30s") as client:
+        rows = sorted(execute.on_dask(client, [good, bad]), key=lambda r: r["sample"])
+    assert [r["status"] for r in rows] == ["optimal", "failed"]
+    assert rows[0]["attempts"] == 1 and rows[1]["attempts"] == 2
+    assert (
+        "inputs of" in rows[1]["reason"] and "changed since the sweep started" in rows[1]["reason"]
+    )
+    assert [r["status"] for r in execute.in_process([bad])] == ["failed"]
+
+
+def _request(project: Path, sample: int) -> Request:
+    from capplan.library import SolveRequest, load
+
+    model = project / "model.yaml"
+    spec = read_sweep(project / "mc.yaml")
+    return Request(
+        model=str(model.resolve()),
+        scenarios=(),
+        sets=(),
+        base_hash=load(SolveRequest(model)).config.input_hash,
+        sample=sample,
+        mapping=scenario_mapping(spec, draw_samples(spec)[sample]),
+        backend="highs",
+        time_limit_s=60.0,
+        mip_gap=1e-9,
+    )
 
 
 def _count(store: Path, run_id: str | None = None) -> tuple[int, str | None]:

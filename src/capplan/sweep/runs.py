@@ -44,10 +44,14 @@ def _run(con: Any, run_id: str, store: Path) -> dict[str, Any]:
     if len(found) != 1:
         what = "no run" if found.empty else f"{len(found)} runs ({', '.join(found['run_id'][:5])})"
         raise InputError([Problem(str(store), run_id, f"{what} match: expected one run id")])
-    row = found.iloc[0].to_dict()
+    row = {k: (None if _missing(v) else v) for k, v in found.iloc[0].to_dict().items()}
     for key in ("scenarios", "settings", "versions", "times", "kpis"):
         row[key] = json.loads(row[key]) if isinstance(row[key], str) else row[key]
     return row
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and value != value  # NaN: an empty cell
 
 
 def show_run(store: Path, run_id: str) -> str:
