@@ -6,6 +6,7 @@ Nothing heavy is imported until a command runs.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,26 @@ CommitOpt = Annotated[
     ),
 ]
 DEFAULT_STORE = Path("outputs/runs.duckdb")
+
+
+def _interruptible(guard: Guard, body: Callable[[], None]) -> None:
+    """``guard(body)``, but an interrupted sweep ends the process at once with code 130
+    after its message: HiGHS may still be stopping in its own thread, and its thread pool,
+    torn down by a normal interpreter exit, aborts the process (see capplan.cli)."""
+    from capplan.errors import ExitCode
+
+    def run() -> None:
+        from capplan.sweep.run import SweepInterrupted
+
+        try:
+            body()
+        except SweepInterrupted as exc:
+            typer.echo(f"capplan: {exc}", err=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(ExitCode.INTERRUPTED))
+
+    guard(run)
 
 
 def _progress() -> Callable[[int, int], None] | None:
@@ -127,7 +148,7 @@ def register(app: typer.Typer, guard: Guard) -> None:
             )
             _echo_done(done)
 
-        guard(body)
+        _interruptible(guard, body)
 
     @app.command()
     def evaluate(
@@ -174,7 +195,7 @@ def register(app: typer.Typer, guard: Guard) -> None:
             )
             _echo_done(run_evaluate(run, sweep_file, model, settings=settings))
 
-        guard(body)
+        _interruptible(guard, body)
 
     app.add_typer(_runs_app(guard), name="runs")
 

@@ -44,9 +44,12 @@ def _run(con: Any, run_id: str, store: Path) -> dict[str, Any]:
     if len(found) != 1:
         what = "no run" if found.empty else f"{len(found)} runs ({', '.join(found['run_id'][:5])})"
         raise InputError([Problem(str(store), run_id, f"{what} match: expected one run id")])
-    row = {k: (None if _missing(v) else v) for k, v in found.iloc[0].to_dict().items()}
-    for key in ("scenarios", "settings", "versions", "times", "kpis"):
-        row[key] = json.loads(row[key]) if isinstance(row[key], str) else row[key]
+    row: dict[str, Any] = {}
+    for key, value in found.iloc[0].to_dict().items():
+        if key in ("scenarios", "settings", "versions", "times", "kpis") and isinstance(value, str):
+            row[str(key)] = json.loads(value)
+        else:
+            row[str(key)] = None if _missing(value) else value
     return row
 
 
