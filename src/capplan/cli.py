@@ -159,6 +159,14 @@ def solve(
             "(.mps) or CPLEX LP (.lp), by suffix; written for infeasible models too.",
         ),
     ] = None,
+    start: Annotated[
+        Path | None,
+        typer.Option(
+            "--start",
+            help="A run folder whose investments are offered to the solver as a MIP start "
+            "(backends with warm_start in capplan solvers; others ignore it).",
+        ),
+    ] = None,
 ) -> None:
     """Solve a model and write its plan, marginal values and summary to a run folder.
 
@@ -189,6 +197,7 @@ def solve(
                 allow_outside=allow_outside,
                 export=export,
                 progress=progress.search,
+                start=start,
             )
             if report and run.out_dir is not None:
                 from capplan.report import write_report  # matplotlib: only when asked

@@ -279,7 +279,7 @@ def run(
 
 def solve_inputs(
     inputs: Inputs,
-    req: SolveRequest,
+    req: SolveRequest | None = None,
     *,
     times: dict[str, float] | None = None,
     start: Plan | np.ndarray | None = None,
@@ -288,7 +288,9 @@ def solve_inputs(
     marginal: bool = True,
     before_solve: Callable[[Model], None] | None = None,
 ) -> Plan:
-    """build -> solve -> analyse for loaded (or edited) inputs."""
+    """build -> solve -> analyse for loaded (or edited) inputs; ``req`` gives the solver
+    settings (default: the model file's)."""
+    req = req or SolveRequest(inputs.config.model_path)
     say = stage or (lambda _stage, _detail: None)
     times = dict(times or {})
     options = req.options(inputs)

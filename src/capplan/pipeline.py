@@ -92,7 +92,7 @@ def solve(
     allow_outside: bool = False,
     export: str | Path | None = None,
     progress: ProgressCallback | None = None,
-    start: Plan | np.ndarray | None = None,
+    start: Plan | np.ndarray | str | Path | None = None,
 ) -> Run:
     """Solve a model and (unless ``write=False``) write its run folder.
 
@@ -103,7 +103,9 @@ def solve(
     the command line; ``allow_outside`` lets paths leave the project folder.
     ``on_stage(stage, detail)`` is called as each stage begins: ``load``, ``build``,
     ``solve``, ``extract`` and ``write`` (the CLI's progress display); ``progress`` gets
-    the solver's search state during the solve; ``start`` is a MIP start.
+    the solver's search state during the solve; ``start`` is a MIP start: a plan, column
+    values, or a run folder whose investments are read back
+    (:mod:`capplan.results.decisions`).
     ``export`` (a ``.mps`` or ``.lp`` path) writes the built program there before it is
     solved, so an infeasible model is exported too (:func:`capplan.mps.write_model_file`).
     """
@@ -139,6 +141,8 @@ def solve(
         stage("export", str(export))
         export_model(model, export)
 
+    if isinstance(start, str | Path):
+        start = _start_from_run(model, Path(start))
     limit = options.time_limit_s
     stage("solve", f"{name}, " + (f"time limit {limit:g} s" if limit else "no time limit"))
     t0 = time.perf_counter()
@@ -154,6 +158,14 @@ def solve(
         stage("write", "")
         run.out_dir = write_run(out_dir, plan.tables, plan.summary, force)
     return run
+
+
+def _start_from_run(model: Model, folder: Path) -> np.ndarray:
+    """A MIP start from a run folder's investments (build, enter, pods of every period)."""
+    from capplan.results.decisions import investment_decisions, read_investments
+
+    decisions = investment_decisions(model, read_investments(folder), source=str(folder))
+    return decisions.start(model.lp.num_vars)
 
 
 def check_export_path(path: str | Path) -> None:

@@ -174,16 +174,22 @@ class HighspyBackend(Backend):
 
     @staticmethod
     def _set_start(h: Any, lp: LinearProgram, start: np.ndarray | None) -> str:
-        """Offer ``start`` as a MIP start; HiGHS checks it and ignores what does not fit."""
+        """Offer ``start`` as a MIP start: one value per column, NaN where none is given
+        (HiGHS completes a partial start by solving for the rest).  HiGHS checks it and
+        ignores a start that does not fit the program."""
         if start is None or not lp.is_mip:
             return "none"
-        if start.shape != (lp.num_vars,) or not np.all(np.isfinite(start)):
-            return "ignored: not one finite value per column"
-        values = np.clip(np.asarray(start, dtype=np.float64), lp.col_lb, lp.col_ub)
-        values[lp.integer] = np.round(values[lp.integer])
-        index = np.arange(lp.num_vars, dtype=np.int32)
-        h.setSolution(lp.num_vars, index, values)
-        return "given"
+        if start.shape != (lp.num_vars,):
+            return "ignored: not one value per column"
+        given = np.flatnonzero(np.isfinite(start))
+        if len(given) == 0:
+            return "ignored: no finite value"
+        values = np.clip(np.asarray(start[given], dtype=np.float64), lp.col_lb[given],
+                         lp.col_ub[given])  # fmt: skip
+        whole = lp.integer[given]
+        values[whole] = np.round(values[whole])
+        h.setSolution(len(given), given.astype(np.int32), values)
+        return "given" if len(given) == lp.num_vars else f"given for {len(given)} columns"
 
     def _read(self, h: Any, lp: LinearProgram, options: SolveOptions) -> Result:
         """Turn HiGHS's answer into a Result with an honest status."""

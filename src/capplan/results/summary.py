@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -53,14 +54,20 @@ def gap_at_most(result: Result, options: SolveOptions, is_mip: bool) -> float | 
     return None
 
 
-def versions() -> dict[str, str]:
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {"capplan": __version__, "python": platform.python_version()}
     for pkg in ["highspy", "ortools", "pulp", "pandas", "numpy", "scipy", "pydantic", "pyyaml"]:
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             out[pkg] = "not installed"
-    return out
+    return tuple(out.items())
+
+
+def versions() -> dict[str, str]:
+    """The versions of capplan, Python and the packages that make a plan (read once)."""
+    return dict(_versions())
 
 
 def summary(
