@@ -1,9 +1,9 @@
 """The generated input tables, one function per table: zones and exchange rates, parts,
 regions, supply, eligibility and demand.
 
-Each function draws from the one ``numpy.random.Generator`` it is given; :func:`capplan.
-generate.make.generate` calls them in a fixed order, so the same seed gives the same
-draws.  The rows hold the numbers exactly as they are written (rounded here), and the
+Each function draws from the one ``numpy.random.Generator`` it is given;
+:func:`capplan.generate.make.generate` calls them in a fixed order, so the same seed gives
+the same draws.  The rows hold the numbers exactly as they are written (rounded here), and the
 arrays returned beside them are computed from those rows.
 """
 
