@@ -79,12 +79,16 @@ def _guard(fn: Callable[[], Any]) -> Any:
 
 
 def _interrupted() -> NoReturn:
-    """Ctrl-C: exit 130 with nothing written.  A solver still stopping in its own thread
-    (HiGHS checks its interrupt flag only between steps) is not waited for: the process
-    ends at once, before Python's shutdown could meet the running native code."""
+    """Ctrl-C: exit 130 with nothing written.
+
+    After a HiGHS solve was interrupted the process ends at once (``os._exit``): HiGHS may
+    still be stopping in its own thread (it checks its interrupt flag only between steps),
+    and its thread pool, torn down by a normal interpreter exit, aborts the process
+    ("terminate called without an active exception").  Nothing is left to clean up: a run
+    folder is only written after the solve.
+    """
     message = "interrupted; no partly written output was left"
-    highs = sys.modules.get("capplan.backends.highs_backend")
-    if highs is not None and highs.abandoned_solves():
+    if "highspy" in sys.modules:
         typer.echo(f"capplan: {message}", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
