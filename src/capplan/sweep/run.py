@@ -126,8 +126,8 @@ def solver_settings(config: Config, settings: Settings) -> dict[str, Any]:
 
 def sweep_key(job: Job, solver: dict[str, Any]) -> str:
     """What makes two runs the same sweep: kind, inputs, sweep file, method, settings, plan
-    and the versions of capplan and the solver libraries."""
-    from capplan.results.summary import versions
+    and the installed versions of capplan and the solver libraries."""
+    from importlib.metadata import version
 
     text = json.dumps(
         {
@@ -137,7 +137,9 @@ def sweep_key(job: Job, solver: dict[str, Any]) -> str:
             "solver": solver,
             "fixed": job.fixed,
             "fix_period": job.fix_period,
-            "versions": versions(),  # a resume after an upgrade is a new sweep
+            # a resume after an upgrade is a new sweep (installed metadata: the same
+            # whichever modules this process happens to have loaded)
+            "versions": {p: version(p) for p in ("capplan", "highspy", "ortools", "pulp")},
         },
         sort_keys=True,
         default=str,
