@@ -93,7 +93,12 @@ def _progress() -> Callable[[int, int], None] | None:
 
 def register(app: typer.Typer, guard: Guard) -> None:
     """Add ``sweep``, ``evaluate`` and the ``runs`` group to ``app``."""
+    _sweep_command(app, guard)
+    _evaluate_command(app, guard)
+    app.add_typer(_runs_app(guard), name="runs")
 
+
+def _sweep_command(app: typer.Typer, guard: Guard) -> None:
     @app.command()
     def sweep(
         model: Annotated[Path, typer.Argument(help="Model file (YAML).")],
@@ -150,6 +155,8 @@ def register(app: typer.Typer, guard: Guard) -> None:
 
         _interruptible(guard, body)
 
+
+def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
     @app.command()
     def evaluate(
         run: Annotated[Path, typer.Argument(help="Run folder of capplan solve or capplan hedge.")],
@@ -196,8 +203,6 @@ def register(app: typer.Typer, guard: Guard) -> None:
             _echo_done(run_evaluate(run, sweep_file, model, settings=settings))
 
         _interruptible(guard, body)
-
-    app.add_typer(_runs_app(guard), name="runs")
 
 
 def _echo_done(done: Any) -> None:

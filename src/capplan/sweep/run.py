@@ -371,6 +371,20 @@ def _finish(
 
         summary["evaluation"] = evaluation_summary(table)
     folder = write_folder(out, tables, settings.force, json_files={"summary.json": summary})
+    _record_done(job, settings, run_id, folder, solver, summary, tables)
+    return Done(folder, run_id, summary)
+
+
+def _record_done(
+    job: Job,
+    settings: Settings,
+    run_id: str,
+    folder: Path,
+    solver: dict[str, Any],
+    summary: dict[str, Any],
+    tables: dict[str, Any],
+) -> None:
+    """Mark the run complete in the store, with its summary figures and tables."""
     store.put_run(
         settings.store,
         {
@@ -391,13 +405,12 @@ def _finish(
             "versions": summary["versions"],
             "status": "complete",
             "objective": summary["npv"].get("mean"),
-            "times": times,
+            "times": summary["times"],
             "kpis": summary["npv"],
             "folder": str(folder.resolve()),
             "sweep_key": sweep_key(job, solver),
-            "total": len(samples),
+            "total": summary["samples"],
             "complete": True,
         },
         {k: v for k, v in tables.items() if k != "sample_periods"},
     )
-    return Done(folder, run_id, summary)
