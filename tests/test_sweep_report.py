@@ -218,3 +218,40 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
     shown = {(a["data-run"], a.get("data-key")) for a, _ in page.sourced}
     assert {("0", "evaluation.regret_mean_rmb_m"), ("1", "evaluation.regret_mean_rmb_m")} <= shown
     assert 'data-table="compare"' in html
+
+
+def test_a_grid_runs_every_combination_in_file_order(project: Path, tmp_path: Path) -> None:
+    """demand x {0.5, 1.5} by revenue x {0.75, 1.0}, the last varying fastest.  At 2.5 ZFLOP
+    and RMB 1.5 million per ZFLOP two pods earn 3 - 2 = 1 (a third would serve half a ZFLOP
+    for 0.75 < 1); at RMB 2 million, 2; at 7.5 ZFLOP seven pods earn 10.5 - 7 = 3.5 and
+    15 - 8 = 7 (or 14 - 7)."""
+    spec = {
+        "method": "grid",
+        "parameters": [
+            {"name": "demand", "table": "demand", "scale": "demand_zflop", "grid": [0.5, 1.5]},
+            {
+                "name": "revenue",
+                "table": "demand",
+                "scale": "revenue_rmb_per_zflop",
+                "grid": [0.75, 1.0],
+            },
+        ],
+    }
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(spec))
+    out = tmp_path / "grid"
+    _cli(
+        "sweep",
+        str(project / "model.yaml"),
+        str(tmp_path / "grid.yaml"),
+        "--workers",
+        "1",
+        "--store",
+        str(tmp_path / "runs.duckdb"),
+        "--out",
+        str(out),
+    )
+    s = pd.read_csv(out / "samples.csv")
+    assert s["in_demand"].tolist() == [0.5, 0.5, 1.5, 1.5]
+    assert s["in_revenue"].tolist() == [0.75, 1.0, 0.75, 1.0]
+    assert s["npv_rmb_m"].tolist() == pytest.approx([1, 2, 3.5, 7])
+    assert not (out / "tornado.csv").exists()
