@@ -291,7 +291,7 @@ def define_budget(b: Builder, v: Vars, p: Params) -> list[Entries]:
     return out
 
 
-def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -> Entries | None:
+def define_domestic_share(b: Builder, v: Vars, p: Params) -> Entries | None:
     """Optional: a minimum share of China's installed compute on domestic parts.
 
         domestic_share[t]: sum_{r in china, p, tau} a[p,tau,t] (d_p - delta) Phi_p pods[r,p,tau]
@@ -300,6 +300,7 @@ def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -
     d_p = 1 for a domestic part, Phi_p = peak PFLOPS of one pod, delta the share.  Counts
     only the pods this plan buys (the existing fleet is outside the model).
     """
+    share = p.min_domestic_share_china
     if share is None:
         return None
     rows = b.add_rows("domestic_share", ("period",), lb=0.0)
@@ -318,12 +319,13 @@ def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -
     return rows
 
 
-def define_vendor_cap(b: Builder, v: Vars, p: Params, share: float | None) -> Entries | None:
+def define_vendor_cap(b: Builder, v: Vars, p: Params) -> Entries | None:
     """Optional: no foreign vendor supplies more than a share of the fleet's compute.
 
     vendor_cap[v,t]: sum_{r,p,tau} a[p,tau,t] (1[vendor_p = v] - kappa) Phi_p pods[r,p,tau]
                      <= 0                for every foreign vendor v     (PFLOPS)
     """
+    share = p.max_foreign_vendor_share
     if share is None or not p.foreign_vendor.any():
         return None
     mask = np.broadcast_to(p.foreign_vendor[:, None], b.shape(("vendor", "period")))
