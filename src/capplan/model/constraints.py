@@ -14,7 +14,6 @@ from functools import cached_property
 
 import numpy as np
 
-from capplan.model import rowruns
 from capplan.model.algebra import Builder, Entries
 from capplan.model.params import Params
 from capplan.model.variables import Vars, module_bound
@@ -147,8 +146,6 @@ def define_power(b: Builder, v: Vars, p: Params) -> Entries:
     Facility power (IT load x PUE) is what the grid supplies and what is paid for.
     """
     rows = b.add_rows("power", ("region", "period"), ub=p.existing_mw[:, None])
-    if rowruns.power_runs(b, rows, v, p):  # the same terms, made in row order
-        return rows
     pods = v.pods
     inst = _installed(b, v, p)
     T = len(p.sets["period"])
@@ -207,8 +204,6 @@ def define_compute(b: Builder, v: Vars, p: Params) -> Entries:
         tr.ids,
         1.0 / p.util_tr[tr["part"]],
     )
-    if rowruns.compute_pods_runs(b, rows, v, p):  # the same terms, made in row order
-        return rows
     pods = v.pods
     inst = _installed(b, v, p)
     coef = inst.expand(-p.pod_peak_zflop[pods["part"]])
@@ -249,8 +244,6 @@ def define_campaigns(b: Builder, v: Vars, p: Params) -> Entries | None:
     if len(p.sets["campaign"]) == 0:
         return None
     rows = b.add_rows("campaign", ("campaign",), lb=p.camp_zflop)
-    if rowruns.campaign_runs(b, rows, v, p):  # the same terms, made in row order
-        return rows
     tr, sh = v.train, v.short
     b.add_terms(rows, {"campaign": tr["campaign"]}, tr.ids, 1.0)
     b.add_terms(rows, {"campaign": sh["campaign"]}, sh.ids, 1.0)
