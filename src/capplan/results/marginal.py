@@ -24,7 +24,13 @@ from capplan.model.families import REPORTED
 from capplan.model.lp import LinearProgram
 
 KEY_COLUMNS = ["period", "region", "part", "market", "segment", "campaign", "vendor"]
-LP_BACKEND = {"highs": "glop", "scip": "glop", "glop": "glop", "cbc": "cbc"}
+LP_BACKEND = {
+    "highs": "highs",
+    "highs-ortools": "glop",
+    "scip": "glop",
+    "glop": "glop",
+    "cbc": "cbc",
+}
 
 
 @dataclass(frozen=True)
