@@ -108,3 +108,31 @@ def test_params_declare_every_array_with_named_dims(tmp_path: Path) -> None:
     fields["pod_capex"] = p.pod_capex[:, :, :0]
     with pytest.raises(ValueError, match="pod_capex"):
         Params(**fields)
+
+
+def test_the_pulp_reference_stays_with_the_benchmarks() -> None:
+    """The independent PuLP model (bench/reference.py) is a check, never part of capplan."""
+    src = ROOT / "src" / "capplan"
+    users = [
+        path.relative_to(src).as_posix()
+        for path in src.rglob("*.py")
+        if "bench.reference" in path.read_text() and path.parent.name != "bench"
+    ]
+    assert users == []
+    assert "bench.reference" in (src / "bench" / "worker.py").read_text()  # the scan works
+
+
+def test_report_and_compare_name_rows_in_the_registry_words() -> None:
+    import pandas as pd
+
+    from capplan.report.charts import _row_label
+    from capplan.results.compare.story import _limit
+
+    keys = dict.fromkeys(
+        ["period", "region", "part", "market", "segment", "campaign", "vendor"], ""
+    )
+    row = {**keys, "family": "supply", "part": "H20", "market": "china", "period": "FY2026"}
+    assert _row_label(pd.Series(row)) == "the supply of H20 for china in FY2026"
+    assert _limit(row) == "the supply of H20 for china in FY2026"
+    other = {**keys, "family": "retired_family", "region": "CN"}
+    assert _row_label(pd.Series(other)) == "CN" and _limit(other) == "retired_family"
