@@ -875,3 +875,16 @@ def test_mps_writer_output_of_instance_solves_in_ortools(name: str) -> None:
     expected = SOLU[name][1]
     assert status == mbh.SolveStatus.OPTIMAL and expected is not None
     assert close(value, expected)
+
+
+@pytest.mark.parametrize("name", ["tricky", "afiro", "p0033", "israel"])
+def test_lp_writer_output_reads_back_through_highs(name: str, tmp_path: Path) -> None:
+    """capplan's LP file, read by HiGHS's LP reader (read_model), has the same optimum."""
+    lp = tricky_lp() if name == "tricky" else read_mps(INSTANCES / f"{name}.mps")
+    path = tmp_path / f"{name}.lp"
+    write_lp(lp, path)
+    back = read_model(path)
+    assert back.maximize == lp.maximize and back.num_integer == lp.num_integer
+    (status, value), (status_back, value_back) = solve(lp), solve(back)
+    assert status == status_back == mbh.SolveStatus.OPTIMAL
+    assert close(value_back, value), (value_back, value)
