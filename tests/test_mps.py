@@ -454,7 +454,8 @@ _TAIL = ["RHS", " rhs c1 1", "ENDATA"]
 # Input HiGHS rejects, or reads only by ignoring or guessing (then capplan refuses it).
 MALFORMED = {
     "semi-continuous": (small(tail="BOUNDS\n SC BND x 5\n"), "semi-continuous"),
-    "quadratic": (_bad([*_HEAD, " x obj 1", "QUADOBJ", " x x 1", "ENDATA"]), "quadratic"),
+    "quadratic": (_bad([*_HEAD, " x obj 1", "QUADOBJ", " x x 1", "ENDATA"]), "QUADOBJ"),
+    "SOS": (_bad([*_HEAD, " x obj 1", *_TAIL[:-1], "SOS", " S1 SOS", " x 1", "ENDATA"]), "SOS"),
     "unknown row in COLUMNS": (_bad([*_HEAD, " x obj 1", " x nope 2", *_TAIL]), "not in ROWS"),
     "unknown row in RHS": (_bad([*_HEAD, " x obj 1", "RHS", " rhs c9 1", "ENDATA"]), "c9"),
     "repeated entry": (small(cols=" z c1 1.5 c1 2\n"), "duplicate nonzero 2"),

@@ -26,7 +26,8 @@ What capplan adds, because HiGHS 1.12 gets it wrong or says nothing:
   the empty domain [0, u]), with an :class:`MpsWarning`.
 * ``.gz`` files are decompressed first (this HiGHS build reads no gzip); a ``str`` that
   contains a line break is the model text itself (MPS).
-* Semi-continuous or semi-integer columns and quadratic objectives raise
+* Semi-continuous or semi-integer columns, quadratic objectives and the sections of other
+  extensions (``SOS``, ``QUADOBJ``, ``INDICATORS``...; HiGHS skips some silently) raise
   :class:`MpsError`; so does anything HiGHS rejects, with HiGHS's own messages, **and
   anything HiGHS reads only by ignoring or guessing** (a repeated entry, a second RHS or
   bound value, a row not in ROWS, two rows of one name, a matrix value of magnitude 1e-9
@@ -82,6 +83,12 @@ __all__ = [
 
 _SENSES = {"MAX": True, "MAXIMIZE": True, "MAXIMISE": True, "MIN": False, "MINIMIZE": False}
 _SENSES["MINIMISE"] = False
+# Sections of extensions capplan does not take (HiGHS skips some of them without a word)
+_UNSUPPORTED = re.compile(
+    r"^(SOS|QUADOBJ|QMATRIX|QSECTION|QCMATRIX|CSECTION|INDICATORS|LAZYCONS|USERCUTS|"
+    r"GENCONS|PWLOBJ|PWLNAM|PWLCON|BRANCH|DELAYEDROWS|MODELCUTS)\b",
+    re.MULTILINE,
+)
 # HiGHS warnings about a well-formed file; any other means HiGHS ignored or guessed input
 _BENIGN = ("assume fixed format", "switching to fixed format", "inconsistent bounds")
 
@@ -111,6 +118,8 @@ def read_model(path_or_text: str | os.PathLike[str]) -> LinearProgram:
     with tempfile.TemporaryDirectory(prefix="capplan-read-") as tmp:
         path, source, stem = _local_file(path_or_text, Path(tmp))
         header = _header(path, source) if path.suffix.lower() != ".lp" else {}
+        if path.suffix.lower() != ".lp":
+            _check_sections(path, source)
         lp = _highs_read(path, source, Path(tmp) / "highs.log")
     return _program(lp, header, source, str(header.get("NAME") or stem))
 
@@ -167,6 +176,18 @@ def _header(path: Path, source: str) -> dict[str, str]:
     if sense is not None and sense.upper() not in _SENSES:
         raise MpsError(f"OBJSENSE {sense!r}: expected MAX or MIN", source, at)
     return found
+
+
+def _check_sections(path: Path, source: str) -> None:
+    """Refuse the sections of non-linear or non-standard extensions (SOS, QUADOBJ...)."""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    end = re.search(r"^ENDATA\b", text, re.MULTILINE)
+    found = _UNSUPPORTED.search(text, 0, end.start() if end else len(text))
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise MpsError(
+            f"section {found.group(1)} is not supported (linear programs only)", source, line
+        )
 
 
 def _highs_read(path: Path, source: str, log: Path) -> object:
