@@ -1,20 +1,13 @@
 """Write a :class:`LinearProgram` as free MPS or CPLEX LP (read back by :mod:`capplan.mps`).
 
-Why capplan writes the files itself rather than through HiGHS's writer (measured with
-highspy 1.12.0): HiGHS refuses names with spaces (every capplan label such as
-``pods[CN,Ascend 910C,FY2026]`` has them), writes numbers with 15 significant digits (a
-bound such as 7.559800490466841 comes back as 7.55980049046684), writes free rows as ``N``
-rows that its own reader then drops, and its LP output of ranged rows (``r: -2 <= x <= 5``
-split into ``rlo``/``rup`` with bracketed names) is rejected by its own LP reader.
-
-:func:`write_mps` writes free MPS that HiGHS reads back to the same arrays (numbers are
-written with ``repr``, which round-trips floats exactly).  The one exception is inherent
-to RANGES, which readers turn into bounds by computing ``rhs -+ |R|``: for a few ranged
-rows (such as [-2.21873532668027, 7.559800490466841]) no ``R`` gives both bounds back
-exactly, and one bound comes back within one unit in the last place of the larger bound.
-:func:`write_lp` writes CPLEX LP format through OR-Tools' exporter.  Both take names from
-``lp.var_names()`` / ``lp.row_names()`` and sanitise them for the format, keeping them
-unique.
+Not HiGHS's writer (measured, highspy 1.12.0): it refuses names with spaces (capplan's
+labels such as ``pods[CN,Ascend 910C,FY2026]`` have them), writes 15 significant digits,
+writes free rows as ``N`` rows that its reader drops, and its own LP reader rejects its LP
+output of ranged rows.  :func:`write_mps` writes numbers with ``repr`` (exact); RANGES
+alone can cost one bound an ulp of the larger bound (readers compute ``rhs -+ |R|``, and
+for a few rows no ``R`` gives both back).  :func:`write_lp` goes through OR-Tools'
+exporter.  Both sanitise ``lp.var_names()`` / ``lp.row_names()`` for the format and keep
+them unique.
 """
 
 from __future__ import annotations
