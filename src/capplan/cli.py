@@ -139,6 +139,9 @@ def main() -> None:
 # The commands register themselves on ``app`` when imported, in this order (the order of
 # ``capplan --help`` and docs/cli.md).
 from capplan.commands import run, files, tools, bench  # noqa: E402, F401, I001
+from capplan.sweep.commands import register as _register_sweeps  # noqa: E402
+
+_register_sweeps(app, _guard)  # capplan sweep, evaluate, runs (docs/sweeps.md)
 
 if __name__ == "__main__":  # python -m capplan.cli: run the module the commands are on
     from capplan.cli import main as entry

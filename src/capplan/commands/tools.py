@@ -17,7 +17,7 @@ from capplan.cli import (
 @app.command()
 def schema(
     kind: Annotated[
-        str, typer.Argument(help="model, scenario or policy.", show_default=True)
+        str, typer.Argument(help="model, scenario, policy or sweep.", show_default=True)
     ] = "model",
 ) -> None:
     """Print the JSON Schema of a model, scenario or policy file (for editors).
@@ -29,8 +29,13 @@ def schema(
     from capplan.config.schema import json_schema
 
     def body() -> None:
+        if kind == "sweep":  # models/sweeps/*.yaml (capplan.config.sweeps)
+            from capplan.config.sweeps import SweepFile
+
+            typer.echo(json.dumps(SweepFile.model_json_schema(), indent=2, sort_keys=True))
+            return
         if kind not in ("model", "scenario", "policy"):
-            raise bad_option("KIND", kind, ["model", "scenario", "policy"])
+            raise bad_option("KIND", kind, ["model", "scenario", "policy", "sweep"])
         typer.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))  # type: ignore[arg-type]
 
     _guard(body)
