@@ -21,6 +21,7 @@ from capplan.io import write_atomically, write_file_atomically
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
 from capplan.report.html import page
 from capplan.report.rundata import RunData, read_run
+from capplan.report.sweep import build_sweep, is_sweep_folder
 
 REPORT_FILE = "report.html"
 CHARTS_DIR = "charts"
@@ -106,8 +107,10 @@ def write_report(
         raise InputError([Problem("command line", "RUN", "give at least one run folder")])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
-    runs = [read_run(d) for d in dirs]
-    html, files = build(runs)
+    if all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
+        html, files = build_sweep(dirs)
+    else:
+        html, files = build([read_run(d) for d in dirs])
     folder.mkdir(parents=True, exist_ok=True)
 
     def fill(tmp: Path) -> None:
