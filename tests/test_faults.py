@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -37,11 +38,10 @@ CLI = [sys.executable, "-c", "from capplan.cli import main; main()"]
 
 
 def hidden(folder: Path) -> list[str]:
-    return (
-        sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
-        if folder.exists()
-        else []
-    )
+    """capplan's hidden temporaries (``.<name>.tmp-...``, ``.<name>.old-...``) in ``folder``."""
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if re.match(r"^\..+\.(tmp|old)-", p.name))
 
 
 def complete_run(folder: Path) -> None:
@@ -88,12 +88,12 @@ def test_kill_solve_at_random_moments(tmp_path: Path, faults: int) -> None:
     outputs = tmp_path / "outputs"
     for _ in range(faults):
         kill_at_random(cmd, tmp_path, seconds, rng)
-        for folder in outputs.iterdir():
-            if not folder.name.startswith("."):
-                complete_run(folder)
-        before = {p.name for p in outputs.iterdir() if not p.name.startswith(".")}
+        runs = [p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        for folder in runs:
+            complete_run(folder)
+        before = {p.name for p in runs}
         timed(cmd, tmp_path)
-        after = {p.name for p in outputs.iterdir() if not p.name.startswith(".")}
+        after = {p.name for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")}
         assert len(after - before) == 1
         assert hidden(outputs) == []
 

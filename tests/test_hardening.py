@@ -104,7 +104,7 @@ def test_item2_two_solves_racing_into_one_name_keep_both(tmp_path: Path) -> None
     procs = [subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE) for _ in range(2)]
     outs = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    names = sorted(p.name for p in (tmp_path / "outputs").iterdir())
+    names = sorted(p.name for p in (tmp_path / "outputs").iterdir() if p.is_dir())
     assert names == ["tiny", "tiny-2"]
     for name in names:
         assert (tmp_path / "outputs" / name / "summary.json").is_file()
