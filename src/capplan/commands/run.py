@@ -9,6 +9,7 @@ import typer
 
 from capplan.cli import (
     DEFAULT_MODEL,
+    FAST_EXIT,
     ModelArg,
     OutsideOpt,
     ScenarioOpt,
@@ -129,6 +130,7 @@ def solve(
                 typer.echo(f"capplan: {line}", err=True)
             raise typer.Exit(int(run.exit_code))
 
+    FAST_EXIT.append(True)  # nothing to tear down once the run folder is written
     _guard(body)
 
 
@@ -157,4 +159,5 @@ def validate(
             f"input hash {config.input_hash[:12]})"
         )
 
+    FAST_EXIT.append(True)
     _guard(body)
