@@ -95,7 +95,7 @@ def test_session_warm_starts_each_resolve(tiny: Path) -> None:
     assert first.summary["search"]["mip_start"] == "none"
     second = s.solve(sets=["budget.total_rmb_bn=0.003"])
     assert second.npv_rmb_m == pytest.approx(3.0)
-    assert second.summary["search"]["mip_start"] == "given"
+    assert second.summary["search"]["mip_start"].startswith("given (not feasible")  # 5 pods > 3
     third = s.solve()
     assert third.npv_rmb_m == pytest.approx(5.0)
     assert len(s.history) == 3

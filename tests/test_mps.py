@@ -807,7 +807,7 @@ def test_lp_file_solves_to_the_same_optimum_in_cbc(
     "('min: x + 2 y;', variables free by default), not the CPLEX LP format that "
     "export_to_lp_string writes: it returns False even on OR-Tools' own export. "
     "The LP writer is checked with CBC instead.",
-    strict=False,
+    strict=True,
 )
 def test_ortools_reimports_lp_output() -> None:
     h = mbh.ModelBuilderHelper()

@@ -127,6 +127,13 @@ def bad_option(option: str, value: str, known: list[str]) -> InputError:
     )
 
 
+# Set by a command whose process may end without Python's module teardown once its work
+# is done and its output flushed (``capplan solve``, ``validate``): with pandas, SciPy and
+# HiGHS loaded, the teardown alone takes about 0.2 s (docs/benchmarks.md, "engine").
+# Only the console entry point acts on it; in-process callers (tests, notebooks) never do.
+FAST_EXIT: list[bool] = []
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -134,6 +141,13 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - between commands
         typer.echo("capplan: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
+    except SystemExit as exc:
+        if FAST_EXIT:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise
 
 
 # The commands register themselves on ``app`` when imported, in this order (the order of

@@ -110,9 +110,9 @@ def solve(
     (:mod:`capplan.results.decisions`).
     ``export`` (a ``.mps`` or ``.lp`` path) writes the built program there before it is
     solved, so an infeasible model is exported too (:func:`capplan.mps.write_model_file`).
-    A written run is recorded in the run store ``<outputs_dir>/runs.duckdb`` unless
-    ``record=False`` (:mod:`capplan.store`); a store that cannot be written (another
-    process holds it) is a note, not a failure: the run folder is the plan.
+    A written run is queued for the run store ``<outputs_dir>/runs.duckdb`` unless
+    ``record=False`` (:func:`capplan.store.queue_run`: recorded when the store is next
+    opened); a queue that cannot be written is a note, not a failure.
     """
     stage = on_stage or (lambda _stage, _detail: None)
     if export is not None:
@@ -171,17 +171,14 @@ def solve(
     return run
 
 
-STORE_WAIT_S = 2.0  # a solve waits this long for another writer of the run store
-
-
 def _record(folder: Path, store: Path) -> list[str]:
-    """Record the run folder in the store; a note if it cannot be done now."""
-    from capplan.store import record_run
+    """Queue the run folder for the run store (recorded when the store is next opened)."""
+    from capplan.store import queue_run
 
     try:
-        record_run(folder, store, kind="solve", wait_s=STORE_WAIT_S)
-    except Exception as exc:  # a lock held by a long sweep, a read-only folder...
-        return [f"not recorded in the run store {store}: {type(exc).__name__}: {exc}"]
+        queue_run(folder, store, kind="solve")
+    except OSError as exc:  # a read-only outputs folder...
+        return [f"not queued for the run store {store}: {exc.strerror or exc}"]
     return []
 
 

@@ -16,6 +16,7 @@ batch whole and no part of the batch it was writing.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -81,6 +82,7 @@ def connect(path: str | Path, read_only: bool = False, wait_s: float = WAIT_S) -
     import duckdb
 
     path = Path(path)
+    ingest_pending(path)  # runs queued by `capplan solve` since the store was last opened
     if read_only and not path.is_file():
         raise InputError([Problem(str(path), "", "no run store here; run a solve or sweep")])
     if not read_only:
@@ -220,6 +222,51 @@ def find_unfinished(path: str | Path, sweep_key: str) -> str | None:
             [sweep_key],
         ).fetchone()
     return None if found is None else str(found[0])
+
+
+def pending_path(store: str | Path) -> Path:
+    """The queue of run folders not yet recorded, beside the store."""
+    store = Path(store)
+    return store.with_name(store.name + ".pending")
+
+
+def queue_run(folder: str | Path, store: str | Path = DEFAULT_STORE, kind: str = "solve") -> None:
+    """Queue a run folder for the store: one line appended to ``<store>.pending``.
+
+    This is what ``capplan solve`` does (a file append, no database work on the solve's
+    path); the next process that opens the store records the queued folders first
+    (:func:`ingest_pending`), so ``capplan runs`` always sees them.  Appending a short
+    line is atomic, so solves running at once never mix their lines.
+    """
+    line = json.dumps({"folder": str(Path(folder).resolve()), "kind": kind}) + "\n"
+    queue = pending_path(store)
+    queue.parent.mkdir(parents=True, exist_ok=True)
+    with queue.open("a", encoding="utf-8") as handle:
+        handle.write(line)
+
+
+def ingest_pending(store: str | Path) -> int:
+    """Record every queued run folder that still exists; return how many were recorded.
+
+    The queue is claimed by renaming it (one process wins; the others find nothing), so a
+    folder is recorded once.  A queued folder that was deleted meanwhile is skipped.
+    """
+    queue = pending_path(store)
+    if not queue.is_file():
+        return 0
+    claimed = queue.with_name(f"{queue.name}.{os.getpid()}")
+    try:
+        os.rename(queue, claimed)
+    except FileNotFoundError:  # another process claimed it first
+        return 0
+    done = 0
+    for line in claimed.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if (Path(entry["folder"]) / "summary.json").is_file():
+            record_run(entry["folder"], store, kind=entry.get("kind"))
+            done += 1
+    claimed.unlink()
+    return done
 
 
 def record_run(

@@ -9,6 +9,7 @@ import typer
 
 from capplan.cli import (
     DEFAULT_MODEL,
+    FAST_EXIT,
     ModelArg,
     OutsideOpt,
     ScenarioOpt,
@@ -130,6 +131,7 @@ def solve(
                 typer.echo(f"capplan: {line}", err=True)
             raise typer.Exit(int(run.exit_code))
 
+    FAST_EXIT.append(True)  # nothing to tear down once the run folder is written
     _guard(body)
 
 
@@ -158,4 +160,5 @@ def validate(
             f"input hash {config.input_hash[:12]})"
         )
 
+    FAST_EXIT.append(True)
     _guard(body)
