@@ -1,0 +1,262 @@
+"""mpi-sppy's MPS directory: one program file per scenario plus its tree in JSON.
+
+The format is that of ``mpisppy/problem_io/mps_module.py`` (read there, not guessed):
+for each scenario ``<base><n>.mps`` (or ``.lp``; ``.lp`` wins when both exist; names end
+in a serial number, 0 first) and ``<base><n>_nonants.json``::
+
+    {"scenarioData": {"name": "scen0", "scenProb": 0.3333},
+     "treeData": {"globalNodeCount": 1,
+                  "nodes": {"ROOT":   {"serialNumber": 0, "condProb": 1.0,
+                                       "nonAnts": ["x1", "x2"]},
+                            "ROOT_0": {...}}}}
+
+``nodes`` lists the scenario's path from ``ROOT``, each node the child of the one
+before (``ROOT_0`` of ``ROOT``, ``ROOT_0_1`` of ``ROOT_0``); ``nonAnts`` names the
+node's non-anticipative variables, matched across the scenarios through a node by their
+position in the list (as mpi-sppy does).  mpi-sppy turns parentheses in names into
+underscores; so does this reader when a name is not found as written.
+
+Programs are read with HiGHS (``highspy``).  :func:`write_mps_dir` writes capplan's
+futures in the same format, with names made plain identifiers (letters, digits and ``_``)
+so that every reader of the format (python-mip, then Pyomo) keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from capplan.errors import InputError, Problem
+from capplan.hedge.program import Member
+from capplan.io import write_atomically
+from capplan.model.lp import Block, LinearProgram
+from capplan.mps import write_mps
+
+_SERIAL = re.compile(r"(\d+)$")
+_PARENT = re.compile(r"(.+)_(\d+)$")
+_PLAIN = re.compile(r"[^A-Za-z0-9_]")
+PROBABILITY_TOLERANCE = 1e-9
+
+
+def read_program(path: Path) -> LinearProgram:
+    """An MPS or LP file read by HiGHS, as a :class:`LinearProgram` with its names."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    status = h.readModel(str(path))
+    if status == highspy.HighsStatus.kError:
+        raise InputError([Problem(str(path), "", "HiGHS cannot read this file as MPS or LP")])
+    lp = h.getLp()
+    n, m = lp.num_col_, lp.num_row_
+    a = lp.a_matrix_
+    A = sp.csc_matrix(
+        (np.array(a.value_), np.array(a.index_), np.array(a.start_)), shape=(m, n)
+    ).tocsr()
+    A.sort_indices()
+    integrality = np.array([int(v) for v in lp.integrality_]) if len(lp.integrality_) else None
+    integer = integrality == 1 if integrality is not None else np.zeros(n, dtype=bool)
+    cols = list(lp.col_names_) or [f"x{j}" for j in range(n)]
+    rows = list(lp.row_names_) or [f"r{i}" for i in range(m)]
+    inf = highspy.kHighsInf
+
+    def finite(v: Sequence[float]) -> np.ndarray:
+        arr = np.array(v, dtype=float)
+        arr[arr >= inf] = np.inf
+        arr[arr <= -inf] = -np.inf
+        return arr
+
+    return LinearProgram(
+        c=np.array(lp.col_cost_, dtype=float),
+        A=A,
+        row_lb=finite(lp.row_lower_),
+        row_ub=finite(lp.row_upper_),
+        col_lb=finite(lp.col_lower_),
+        col_ub=finite(lp.col_upper_),
+        integer=integer,
+        maximize=lp.sense_ == highspy.ObjSense.kMaximize,
+        c0=float(lp.offset_),
+        name=path.stem,
+        var_blocks={"x": Block("", 0, pd.Index(cols))},
+        row_blocks={"row": Block("", 0, pd.Index(rows))},
+    )
+
+
+def _scenario_files(folder: Path) -> list[tuple[str, Path]]:
+    found: dict[str, Path] = {}
+    for ext in (".mps", ".lp"):  # .lp replaces .mps of the same name, as in mpi-sppy
+        for path in sorted(folder.glob(f"*{ext}")):
+            found[path.stem] = path
+    problems = [
+        Problem(str(p), "", "a scenario file name must end in a serial number (scen0.mps)")
+        for name, p in found.items()
+        if not _SERIAL.search(name)
+    ]
+    if problems:
+        raise InputError(problems)
+    if not found:
+        raise InputError(
+            [Problem(str(folder), "", "no scenario files: expected <name><n>.mps with JSON")]
+        )
+    return sorted(found.items(), key=lambda kv: (_SERIAL.sub("", kv[0]), _serial(kv[0])))
+
+
+def _serial(name: str) -> int:
+    match = _SERIAL.search(name)
+    return int(match.group(1)) if match else -1
+
+
+def read_mps_dir(folder: str | Path) -> list[Member]:
+    """Every scenario of an MPS directory as a :class:`Member` (problems reported at once)."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError([Problem("command line", "--mps-dir", f"folder {root} not found")])
+    members: list[Member] = []
+    problems: list[Problem] = []
+    for name, path in _scenario_files(root):
+        tree_file = root / f"{name}_nonants.json"
+        try:
+            members.append(_member(name, read_program(path), tree_file))
+        except InputError as exc:
+            problems += exc.problems
+    total = sum(m.probability for m in members)
+    if not problems and abs(total - 1.0) > PROBABILITY_TOLERANCE:
+        problems.append(
+            Problem(str(root), "scenarioData.scenProb", f"probabilities sum to {total:.12g}; "
+                    "expected 1")
+        )
+    if not problems:
+        problems += _tree_problems(members, root)
+    if problems:
+        raise InputError(problems)
+    return members
+
+
+def _member(name: str, lp: LinearProgram, tree_file: Path) -> Member:
+    shown = str(tree_file)
+    if not tree_file.is_file():
+        raise InputError([Problem(shown, "", "file not found: each scenario needs its JSON")])
+    try:
+        data: Any = json.loads(tree_file.read_text(encoding="utf-8"))
+        prob = data["scenarioData"]["scenProb"]
+        nodes = data["treeData"]["nodes"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputError(
+            [Problem(shown, "", f"expected scenarioData.scenProb and treeData.nodes ({exc})")]
+        ) from None
+    problems: list[Problem] = []
+    if not isinstance(prob, int | float) or not 0 <= prob <= 1:
+        problems.append(Problem(shown, "scenarioData.scenProb", "expected a number in [0, 1]"))
+    names = lp.var_names()
+    lookup = {n: j for j, n in enumerate(names)}
+    lookup.update({n.replace("(", "_").replace(")", "_"): j for j, n in enumerate(names)})
+    parent: str | None = None
+    keys, cols = [], []
+    for node, spec in nodes.items():
+        match = _PARENT.match(node)
+        if (parent is None and node != "ROOT") or (
+            parent is not None and (match is None or match.group(1) != parent)
+        ):
+            problems.append(Problem(shown, f"treeData.nodes.{node}",
+                                    f"expected {'ROOT' if parent is None else parent + '_<n>'}"))
+        found = []
+        for i, var in enumerate(spec.get("nonAnts", [])):
+            j = lookup.get(var, lookup.get(str(var).replace("(", "_").replace(")", "_")))
+            if j is None:
+                problems.append(Problem(shown, f"treeData.nodes.{node}.nonAnts[{i}]",
+                                        f"no variable {var!r} in {lp.name}"))
+            else:
+                found.append(j)
+        keys.append(tuple(str(i) for i in range(len(found))))
+        cols.append(np.array(found, dtype=np.int64))
+        parent = node
+    if problems:
+        raise InputError(problems)
+    return Member(name, float(prob), lp, tuple(nodes), tuple(keys), tuple(cols))
+
+
+def _tree_problems(members: Sequence[Member], root: Path) -> list[Problem]:
+    out: list[Problem] = []
+    if len({len(m.nodes) for m in members}) > 1:
+        out.append(Problem(str(root), "treeData.nodes", "scenarios have different numbers "
+                           "of stages; expected a path from ROOT of the same length in each"))
+    if len({m.lp.maximize for m in members}) > 1:
+        out.append(Problem(str(root), "", "scenarios mix minimisation and maximisation"))
+    return out
+
+
+def plain_names(names: Sequence[str]) -> list[str]:
+    """Names made of letters, digits and ``_`` (unique; never starting with a digit)."""
+    out: list[str] = []
+    used: set[str] = set()
+    for name in names:
+        clean = _PLAIN.sub("_", name) or "_"
+        if clean[0].isdigit():
+            clean = "_" + clean
+        candidate, k = clean, 0
+        while candidate in used:
+            k += 1
+            candidate = f"{clean}_{k}"
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _node_names(members: Sequence[Member]) -> list[list[str]]:
+    """mpi-sppy node names per future: ROOT, ROOT_<i>, ROOT_<i>_<j> ... by first appearance."""
+    names: dict[tuple[str, ...], str] = {}
+    children: dict[str, int] = {}
+    out = []
+    for m in members:
+        path = []
+        for k in range(len(m.nodes)):
+            node = m.node(k)
+            if node not in names:
+                if k == 0:
+                    names[node] = "ROOT"
+                else:
+                    parent = names[m.node(k - 1)]
+                    names[node] = f"{parent}_{children.get(parent, 0)}"
+                    children[parent] = children.get(parent, 0) + 1
+            path.append(names[node])
+        out.append(path)
+    return out
+
+
+def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = False) -> Path:
+    """Write ``members`` as an mpi-sppy MPS directory (``scen<i>.mps`` + JSON), atomically."""
+    paths = _node_names(members)
+
+    def fill(tmp: Path) -> None:
+        for i, (m, path) in enumerate(zip(members, paths, strict=True)):
+            cols = plain_names(m.lp.var_names())
+            rows = plain_names(m.lp.row_names())
+            lp = LinearProgram(
+                **{**m.lp.__dict__, "var_blocks": {"x": Block("", 0, pd.Index(cols))},
+                   "row_blocks": {"row": Block("", 0, pd.Index(rows))}}
+            )
+            write_mps(lp, tmp / f"scen{i}.mps")
+            nodes = {
+                node: {
+                    "serialNumber": k,
+                    "condProb": 1.0,
+                    "nonAnts": [cols[j] for j in m.stage_cols[k]],
+                }
+                for k, node in enumerate(path)
+            }
+            tree = {
+                "scenarioData": {"name": f"scen{i}", "scenProb": m.probability,
+                                 "capplanFuture": m.name},
+                "treeData": {"globalNodeCount": len(nodes), "nodes": nodes},
+            }
+            (tmp / f"scen{i}_nonants.json").write_text(
+                json.dumps(tree, indent=2) + "\n", encoding="utf-8"
+            )
+
+    return write_atomically(Path(folder), fill, force)
