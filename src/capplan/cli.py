@@ -191,6 +191,11 @@ def solve(
     _guard(body)
 
 
+from capplan.hedge.cli import hedge_command  # noqa: E402  (the body lives in its module)
+
+app.command("hedge")(hedge_command)
+
+
 def bad_option(option: str, value: str, known: list[str]) -> InputError:
     """An unknown option value, reported like any other bad input (exit code 2)."""
     return InputError(

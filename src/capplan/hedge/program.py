@@ -94,30 +94,32 @@ def check_members(members: Sequence[Member]) -> None:
 def _allocate(
     members: Sequence[Member],
 ) -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], np.ndarray]], list[np.ndarray], int]:
-    """Global columns: first one per (node, key), then the private columns of each future."""
+    """Global columns, future by future in each future's own column order: a shared
+    (node, key) gets its column where it is first met, every other column its own.
+
+    So one future alone is stacked into its own program, column for column.
+    """
     nodes: dict[tuple[str, ...], dict[str, int]] = {}
-    for k in range(len(members[0].nodes)):
-        for m in members:
-            keys = nodes.setdefault(m.node(k), {})
-            for key in m.stage_keys[k]:
-                keys.setdefault(key, len(keys))
-    start = 0
-    out: dict[tuple[str, ...], tuple[tuple[str, ...], np.ndarray]] = {}
-    for node, keys in nodes.items():
-        out[node] = (tuple(keys), np.arange(start, start + len(keys)))
-        start += len(keys)
     maps = []
+    start = 0
     for m in members:
         col_map = np.full(m.lp.num_vars, -1, dtype=np.int64)
         for k in range(len(m.nodes)):
-            _keys, cols = out[m.node(k)]
-            where = nodes[m.node(k)]
-            pos = np.array([where[key] for key in m.stage_keys[k]], dtype=np.int64)
-            col_map[m.stage_cols[k]] = cols[pos] if len(pos) else col_map[m.stage_cols[k]]
-        private = np.flatnonzero(col_map < 0)
-        col_map[private] = np.arange(start, start + len(private))
-        start += len(private)
+            known = nodes.get(m.node(k), {})
+            ids = np.array([known.get(key, -1) for key in m.stage_keys[k]], dtype=np.int64)
+            col_map[m.stage_cols[k]] = ids
+        new = np.flatnonzero(col_map < 0)
+        col_map[new] = np.arange(start, start + len(new))
+        start += len(new)
+        for k in range(len(m.nodes)):
+            keys = nodes.setdefault(m.node(k), {})
+            for key, col in zip(m.stage_keys[k], col_map[m.stage_cols[k]].tolist(), strict=True):
+                keys.setdefault(key, col)
         maps.append(col_map)
+    out = {
+        node: (tuple(keys), np.fromiter(keys.values(), dtype=np.int64, count=len(keys)))
+        for node, keys in nodes.items()
+    }
     return out, maps, start
 
 
