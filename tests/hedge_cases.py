@@ -25,8 +25,13 @@ PERIODS = ["Y1", "Y2", "Y3"]
 
 def tiny_hedge_model(root: Path) -> Path:
     supply = [
-        {"part": "P", "market": m, "period": t, "units": 1e9 if t == "Y1" else 0,
-         "price_premium": 0.0}
+        {
+            "part": "P",
+            "market": m,
+            "period": t,
+            "units": 1e9 if t == "Y1" else 0,
+            "price_premium": 0.0,
+        }
         for m in ("china", "overseas")
         for t in PERIODS
     ]

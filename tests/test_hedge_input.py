@@ -37,8 +37,7 @@ def test_every_problem_of_a_futures_file_is_named(tmp_path: Path) -> None:
     assert code == 2
     lines = [line for line in out.splitlines() if line.strip().startswith("- ")]
     assert len(lines) == 3, out
-    assert any("factors.demand.known_at" in x and "'Y9'" in x and "Y1, Y2, Y3" in x
-               for x in lines)
+    assert any("factors.demand.known_at" in x and "'Y9'" in x and "Y1, Y2, Y3" in x for x in lines)
     assert any("factors.demand.outcomes" in x and "sum to 0.9" in x for x in lines)
     assert any("factors.other.outcomes.a.probability" in x and "missing" in x for x in lines)
     assert all("bad.yaml" in x for x in lines)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,16 @@ from capplan.io import write_csv
 from capplan.pipeline import solve
 from tests.hedge_cases import boom_bust, demand_edit, tiny_hedge_model, write_futures
 
-PLAN_TABLES = ["investments", "capacity", "fleet", "demand", "serving", "training", "campaigns",
-               "budget"]
+PLAN_TABLES = [
+    "investments",
+    "capacity",
+    "fleet",
+    "demand",
+    "serving",
+    "training",
+    "campaigns",
+    "budget",
+]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> bytes:
@@ -97,7 +106,7 @@ def test_higher_cvar_weight_never_lowers_cvar_nor_raises_mean(tmp_path: Path) ->
         run = hedge(model, futures, risk=Risk(0.5, weight), write=False)
         d = run.summary["npv_distribution"]
         seen.append((weight, d["mean"], d["cvar"], int(run.tables["commit_now"]["quantity"][0])))
-    for (_, mean0, cvar0, _), (_, mean1, cvar1, _) in zip(seen, seen[1:], strict=False):
+    for (_, mean0, cvar0, _), (_, mean1, cvar1, _) in itertools.pairwise(seen):
         assert cvar1 >= cvar0 - 1e-6
         assert mean1 <= mean0 + 1e-6
     # by hand: k = 10 (mean 24, CVaR 8) when risk-neutral, k = 5 (19, 13) above weight 1/2
@@ -185,8 +194,14 @@ def test_run_folder_is_written(tmp_path: Path) -> None:
     run = hedge(model, write_futures(tmp_path / "f.yaml", boom_bust()), out=tmp_path / "run")
     assert run.out_dir is not None
     names = sorted(p.name for p in run.out_dir.iterdir())
-    for name in ["commit_now.csv", "futures.csv", "npv_distribution.csv", "summary.json",
-                 "value_of_information.csv", "investments.csv"]:
+    for name in [
+        "commit_now.csv",
+        "futures.csv",
+        "npv_distribution.csv",
+        "summary.json",
+        "value_of_information.csv",
+        "investments.csv",
+    ]:
         assert name in names
     frame = pd.read_csv(io.StringIO((run.out_dir / "investments.csv").read_text()))
     assert frame.columns[0] == "future"

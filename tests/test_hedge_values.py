@@ -72,11 +72,13 @@ def test_hand_worked_tiny_hedge(tmp_path: Path) -> None:
 
 def test_cli_hedge_mps_dir(tmp_path: Path) -> None:
     out = tmp_path / "farmer"
-    result = CliRunner().invoke(app, ["hedge", "--mps-dir", str(FARMER / "min"), "--out",
-                                      str(out), "-q"])
+    result = CliRunner().invoke(
+        app, ["hedge", "--mps-dir", str(FARMER / "min"), "--out", str(out), "-q"]
+    )
     assert result.exit_code == 0, result.output
     text = (out / "value_of_information.csv").read_text()
     assert "VSS,1150.000000" in text
-    again = CliRunner().invoke(app, ["hedge", "--mps-dir", str(FARMER / "min"), "--out",
-                                     str(out), "-q"])
+    again = CliRunner().invoke(
+        app, ["hedge", "--mps-dir", str(FARMER / "min"), "--out", str(out), "-q"]
+    )
     assert again.exit_code == 2 and "already exists" in again.output

@@ -500,7 +500,7 @@ def bench(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", help="A named set of instances and settings: ci, scale or overhead."
+            "--suite", help="A named set of instances and settings: ci, scale, overhead or hedge."
         ),
     ] = None,
     mps: Annotated[
@@ -579,6 +579,10 @@ def bench(
     from capplan.bench.run import run_bench
 
     def body() -> None:
+        if suite == "hedge":  # its own runner (capplan.bench.hedge)
+            from capplan.bench.hedge import run_hedge_bench
+
+            raise typer.Exit(run_hedge_bench(out, force, time_limit, gap))
         settings = bench_settings(
             models=models or [],
             generate=generate_ or [],

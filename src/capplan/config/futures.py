@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import Field
 
-from capplan.config.layers import Scenario, read_chain, project_folder, scenario_path
+from capplan.config.layers import Scenario, project_folder, read_chain, scenario_path
 from capplan.config.readers import read_yaml, show_path, validate_yaml
 from capplan.config.schema import Name, ScenarioFile, TableEdit, _Yaml
 from capplan.errors import InputError, Problem, ProblemCollector
@@ -112,7 +112,6 @@ class FuturesFile(_Yaml):
     futures: list[ExplicitFuture] | None = Field(
         None, description="An explicit list of futures (default: every combination)."
     )
-
 
 
 @dataclass(frozen=True)
@@ -260,18 +259,18 @@ def _probability_problems(spec: FuturesFile, display: str) -> list[Problem]:
             out.append(Problem(display, f"{where}.name", f"repeated future {future.name!r}"))
         seen.add(future.name)
         for fname in spec.factors:
-            outcome = future.outcomes.get(fname)
-            if outcome is None:
+            chosen = future.outcomes.get(fname)
+            if chosen is None:
                 out.append(
                     Problem(display, f"{where}.outcomes", f"no outcome for factor {fname!r}")
                 )
-            elif outcome not in spec.factors[fname].outcomes:
+            elif chosen not in spec.factors[fname].outcomes:
                 known = ", ".join(spec.factors[fname].outcomes)
                 out.append(
                     Problem(
                         display,
                         f"{where}.outcomes.{fname}",
-                        f"unknown outcome {outcome!r}; expected one of {known}",
+                        f"unknown outcome {chosen!r}; expected one of {known}",
                     )
                 )
         for fname in future.outcomes:
@@ -326,9 +325,7 @@ def _scenario_file(
     if "/" in token or token.endswith((".yaml", ".yml")):
         target = file.parent / token
         if not target.is_file():
-            raise InputError(
-                [Problem(display, f"{where}.scenario", f"file {token!r} not found")]
-            )
+            raise InputError([Problem(display, f"{where}.scenario", f"file {token!r} not found")])
         return target, show_path(target)
     try:
         return scenario_path(token, model_path.resolve())

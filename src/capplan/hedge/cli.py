@@ -68,8 +68,13 @@ def hedge_command(
             raise bad_option("--solver", solver, sorted(BACKENDS))
         if (mps_dir is None) == (model is None or futures is None):
             raise InputError(
-                [Problem("command line", "MODEL --futures / --mps-dir",
-                         "expected a model with --futures, or --mps-dir alone")]
+                [
+                    Problem(
+                        "command line",
+                        "MODEL --futures / --mps-dir",
+                        "expected a model with --futures, or --mps-dir alone",
+                    )
+                ]
             )
         risk = None
         if cvar_weight is not None or cvar_alpha is not None:
@@ -77,17 +82,31 @@ def hedge_command(
         with Progress(enabled=not quiet) as progress:
             if mps_dir is not None:
                 run = hedge_mps_dir(
-                    mps_dir, backend=solver or "highs", time_limit_s=time_limit,
-                    mip_gap=gap if gap is not None else 1e-6, threads=threads or 1, risk=risk,
-                    out=out or Path("outputs") / f"hedge-{mps_dir.name}", force=force,
-                    export_mps_dir=export_mps_dir, on_stage=progress.stage,
+                    mps_dir,
+                    backend=solver or "highs",
+                    time_limit_s=time_limit,
+                    mip_gap=gap if gap is not None else 1e-6,
+                    threads=threads or 1,
+                    risk=risk,
+                    out=out or Path("outputs") / f"hedge-{mps_dir.name}",
+                    force=force,
+                    export_mps_dir=export_mps_dir,
+                    on_stage=progress.stage,
                 )
             else:
                 assert model is not None and futures is not None
                 run = hedge(
-                    model, futures, backend=solver, time_limit_s=time_limit, mip_gap=gap,
-                    threads=threads, risk=risk, out=out, force=force,
-                    export_mps_dir=export_mps_dir, on_stage=progress.stage,
+                    model,
+                    futures,
+                    backend=solver,
+                    time_limit_s=time_limit,
+                    mip_gap=gap,
+                    threads=threads,
+                    risk=risk,
+                    out=out,
+                    force=force,
+                    export_mps_dir=export_mps_dir,
+                    on_stage=progress.stage,
                 )
         if not quiet:
             _print(run.summary, run.out_dir)

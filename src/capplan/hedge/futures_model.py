@@ -66,9 +66,7 @@ def with_shortfall(model: Model, penalty_rmb_per_zflop: float) -> LinearProgram:
     deadline = model.tables.campaigns["deadline"].to_numpy()[codes[required]]
     price = penalty_rmb_per_zflop / 1e6 * p.disc_mid[deadline]
     sign = 1.0 if lp.maximize else -1.0
-    extra = sp.csr_matrix(
-        (np.ones(k), (rows.ids[required], np.arange(k))), shape=(lp.num_rows, k)
-    )
+    extra = sp.csr_matrix((np.ones(k), (rows.ids[required], np.arange(k))), shape=(lp.num_rows, k))
     names = pd.Index(p.sets["campaign"][codes[required]], name="campaign")
     return LinearProgram(
         c=np.concatenate([lp.c, -sign * price]),

@@ -40,8 +40,8 @@ def mean_value_program(members: Sequence[Member]) -> tuple[LinearProgram, list[n
     cols, rows = _union(col_names), _union(row_names)
     n, r = len(cols), len(rows)
     probs = np.array([m.probability for m in members])
-    col_maps = [cols.get_indexer(names) for names in col_names]
-    row_maps = [rows.get_indexer(names) for names in row_names]
+    col_maps = [cols.get_indexer(pd.Index(names)) for names in col_names]
+    row_maps = [rows.get_indexer(pd.Index(names)) for names in row_names]
     row_mass = np.zeros(r)
     for p, rm in zip(probs, row_maps, strict=True):
         row_mass[rm] += p

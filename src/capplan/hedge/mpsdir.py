@@ -128,8 +128,9 @@ def read_mps_dir(folder: str | Path) -> list[Member]:
     total = sum(m.probability for m in members)
     if not problems and abs(total - 1.0) > PROBABILITY_TOLERANCE:
         problems.append(
-            Problem(str(root), "scenarioData.scenProb", f"probabilities sum to {total:.12g}; "
-                    "expected 1")
+            Problem(
+                str(root), "scenarioData.scenProb", f"probabilities sum to {total:.12g}; expected 1"
+            )
         )
     if not problems:
         problems += _tree_problems(members, root)
@@ -163,14 +164,24 @@ def _member(name: str, lp: LinearProgram, tree_file: Path) -> Member:
         if (parent is None and node != "ROOT") or (
             parent is not None and (match is None or match.group(1) != parent)
         ):
-            problems.append(Problem(shown, f"treeData.nodes.{node}",
-                                    f"expected {'ROOT' if parent is None else parent + '_<n>'}"))
+            problems.append(
+                Problem(
+                    shown,
+                    f"treeData.nodes.{node}",
+                    f"expected {'ROOT' if parent is None else parent + '_<n>'}",
+                )
+            )
         found = []
         for i, var in enumerate(spec.get("nonAnts", [])):
             j = lookup.get(var, lookup.get(str(var).replace("(", "_").replace(")", "_")))
             if j is None:
-                problems.append(Problem(shown, f"treeData.nodes.{node}.nonAnts[{i}]",
-                                        f"no variable {var!r} in {lp.name}"))
+                problems.append(
+                    Problem(
+                        shown,
+                        f"treeData.nodes.{node}.nonAnts[{i}]",
+                        f"no variable {var!r} in {lp.name}",
+                    )
+                )
             else:
                 found.append(j)
         keys.append(tuple(str(i) for i in range(len(found))))
@@ -184,8 +195,14 @@ def _member(name: str, lp: LinearProgram, tree_file: Path) -> Member:
 def _tree_problems(members: Sequence[Member], root: Path) -> list[Problem]:
     out: list[Problem] = []
     if len({len(m.nodes) for m in members}) > 1:
-        out.append(Problem(str(root), "treeData.nodes", "scenarios have different numbers "
-                           "of stages; expected a path from ROOT of the same length in each"))
+        out.append(
+            Problem(
+                str(root),
+                "treeData.nodes",
+                "scenarios have different numbers "
+                "of stages; expected a path from ROOT of the same length in each",
+            )
+        )
     if len({m.lp.maximize for m in members}) > 1:
         out.append(Problem(str(root), "", "scenarios mix minimisation and maximisation"))
     return out
@@ -238,8 +255,11 @@ def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = F
             cols = plain_names(m.lp.var_names())
             rows = plain_names(m.lp.row_names())
             lp = LinearProgram(
-                **{**m.lp.__dict__, "var_blocks": {"x": Block("", 0, pd.Index(cols))},
-                   "row_blocks": {"row": Block("", 0, pd.Index(rows))}}
+                **{
+                    **m.lp.__dict__,
+                    "var_blocks": {"x": Block("", 0, pd.Index(cols))},
+                    "row_blocks": {"row": Block("", 0, pd.Index(rows))},
+                }
             )
             write_mps(lp, tmp / f"scen{i}.mps")
             nodes = {
@@ -251,8 +271,11 @@ def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = F
                 for k, node in enumerate(path)
             }
             tree = {
-                "scenarioData": {"name": f"scen{i}", "scenProb": m.probability,
-                                 "capplanFuture": m.name},
+                "scenarioData": {
+                    "name": f"scen{i}",
+                    "scenProb": m.probability,
+                    "capplanFuture": m.name,
+                },
                 "treeData": {"globalNodeCount": len(nodes), "nodes": nodes},
             }
             (tmp / f"scen{i}_nonants.json").write_text(

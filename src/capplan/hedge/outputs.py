@@ -47,8 +47,7 @@ def capplan_tables(
         return {}
     per: dict[str, list[pd.DataFrame]] = {}
     rows = []
-    for fm, x, value, ws in zip(models, result.plans, result.future_values, result.ws,
-                                strict=True):
+    for fm, x, value, ws in zip(models, result.plans, result.future_values, result.ws, strict=True):
         x_model = x[: fm.num_model_vars]
         for name, frame in result_tables(fm.model, x_model).items():
             per.setdefault(name, []).append(frame.assign(future=fm.spec.name))
@@ -90,8 +89,9 @@ def _versus_base(commit: pd.DataFrame, model: Model, solve: Solved, first: str) 
     inv = rt.investments(model, solve.x)
     base = inv[inv["period"] == first]
     both = commit.merge(base, on=KEYS, how="outer", suffixes=("_hedge", "_base"))
-    both = both.fillna({"quantity_hedge": 0, "quantity_base": 0, "capex_rmb_m_hedge": 0.0,
-                        "capex_rmb_m_base": 0.0})
+    both = both.fillna(
+        {"quantity_hedge": 0, "quantity_base": 0, "capex_rmb_m_hedge": 0.0, "capex_rmb_m_base": 0.0}
+    )
     frame = pd.DataFrame(
         {
             **{k: both[k] for k in KEYS},
@@ -142,8 +142,7 @@ def generic_tables(result: Hedge) -> dict[str, pd.DataFrame]:
             "future": [m.name for m in result.members],
             "probability": [m.probability for m in result.members],
             "objective": result.sign * result.future_values,
-            "ws_objective": [None if s.value is None else result.sign * s.value
-                             for s in result.ws],
+            "ws_objective": [None if s.value is None else result.sign * s.value for s in result.ws],
         }
     )
     return {
@@ -212,8 +211,9 @@ def summary(
     }
 
 
-def write(out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
-          force: bool) -> Path:
+def write(
+    out_dir: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any], force: bool
+) -> Path:
     """The run folder, atomically."""
     return write_folder(out_dir, tables, force, json_files={"summary.json": summary})
 

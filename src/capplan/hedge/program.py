@@ -144,7 +144,9 @@ def stack(members: Sequence[Member], risk: Risk | None = None) -> Stacked:
         np.add.at(c, col_map, (1 - w) * m.probability * m.sign * lp.c)
         c0 += (1 - w) * m.probability * m.sign * lp.c0
         A = lp.A.tocsr()
-        parts.append(sp.csr_matrix((A.data, col_map[A.indices], A.indptr), shape=(A.shape[0], width)))
+        parts.append(
+            sp.csr_matrix((A.data, col_map[A.indices], A.indptr), shape=(A.shape[0], width))
+        )
         row_lb.append(lp.row_lb)
         row_ub.append(lp.row_ub)
     _fix_missing(members, nodes, maps, lb, ub)

@@ -31,7 +31,7 @@ from capplan.hedge.futures_model import build_futures
 from capplan.hedge.mpsdir import read_mps_dir, write_mps_dir
 from capplan.hedge.overlay import BaseInputs
 from capplan.hedge.program import Member, Risk
-from capplan.hedge.values import Hedge, run_solve, solve_hedge
+from capplan.hedge.values import Hedge, Solved, run_solve, solve_hedge
 from capplan.io import check_writable, default_run_dir
 from capplan.model.build import build_model
 
@@ -84,11 +84,13 @@ def hedge(
     write: bool = True,
     export_mps_dir: str | Path | None = None,
     on_stage: Stage | None = None,
+    values: bool = True,
 ) -> HedgeRun:
     """Hedge a model across the futures of a futures file (see the module docstring).
 
     Solver settings override the model file's; ``risk`` overrides the futures file's.
     ``export_mps_dir`` also writes the futures as an mpi-sppy MPS directory.
+    ``values=False`` solves the hedged plan only (no WS, EV, EEV, nor the base plan).
     """
     stage = on_stage or (lambda _s, _d: None)
     times: dict[str, float] = {}
@@ -119,11 +121,13 @@ def hedge(
         write_mps_dir([m.member for m in models], export_mps_dir, force)
     t0 = time.perf_counter()
     result = solve_hedge(
-        [m.member for m in models], name, options, _risk(spec.spec.risk, risk), stage
+        [m.member for m in models], name, options, _risk(spec.spec.risk, risk), stage, values
     )
-    stage("deterministic", "the base plan, for comparison")
     base_model = build_model(build_tables(base.config))
-    base_solve = run_solve("base", base_model.lp, name, options)
+    base_solve = Solved("base", "not solved (values=False)", None, None, None, 0.0)
+    if values:
+        stage("deterministic", "the base plan, for comparison")
+        base_solve = run_solve("base", base_model.lp, name, options)
     times["solve_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stage("extract", "")

@@ -104,9 +104,11 @@ def solve_hedge(
     options: SolveOptions,
     risk: Risk | None = None,
     on_stage: object = None,
+    values: bool = True,
 ) -> Hedge:
     """RP, WS, EV and EEV of a stochastic program (the futures of probability 0 are left
-    out: a future that cannot happen must not constrain the plan)."""
+    out: a future that cannot happen must not constrain the plan).  ``values=False``
+    solves RP only (WS, EV and EEV are then reported as not solved)."""
     risk = risk or Risk()
     kept = tuple(m for m in members if m.probability > 0)
     excluded = tuple(m.name for m in members if m.probability <= 0)
@@ -115,21 +117,25 @@ def solve_hedge(
     stacked = stack(kept, risk)
     rp = run_solve("RP", stacked.lp, backend, options)
     plans: tuple[np.ndarray, ...] = ()
-    values = np.full(len(kept), np.nan)
+    future_values = np.full(len(kept), np.nan)
     if rp.x is not None:
         plans = tuple(stacked.split(rp.x))
-        values = np.array([m.value(x) for m, x in zip(kept, plans, strict=True)])
-    stage("wait-and-see", f"{len(kept)} solves")
-    ws = tuple(run_solve(f"WS {m.name}", m.lp, backend, options) for m in kept)
-    stage("mean value", "EV and EEV")
-    ev_lp, ev_maps = mean_value_program(kept)
-    ev = run_solve("EV", ev_lp, backend, options)
-    eev = Solved("EEV", "not solved: no EV plan", None, None, None, 0.0)
-    if ev.x is not None:
-        fixed = _fix_root(stacked, kept, ev.x, ev_maps)
-        eev = run_solve("EEV", fixed, backend, options)
+        future_values = np.array([m.value(x) for m, x in zip(kept, plans, strict=True)])
+    skipped = "not solved (values=False)"
+    ws = tuple(Solved(f"WS {m.name}", skipped, None, None, None, 0.0) for m in kept)
+    ev = Solved("EV", skipped, None, None, None, 0.0)
+    eev = Solved("EEV", "not solved: no EV plan" if values else skipped, None, None, None, 0.0)
+    if values:
+        stage("wait-and-see", f"{len(kept)} solves")
+        ws = tuple(run_solve(f"WS {m.name}", m.lp, backend, options) for m in kept)
+        stage("mean value", "EV and EEV")
+        ev_lp, ev_maps = mean_value_program(kept)
+        ev = run_solve("EV", ev_lp, backend, options)
+        if ev.x is not None:
+            fixed = _fix_root(stacked, kept, ev.x, ev_maps)
+            eev = run_solve("EEV", fixed, backend, options)
     sign = kept[0].sign
-    return Hedge(kept, sign, risk, stacked, rp, ws, ev, eev, plans, values, excluded)
+    return Hedge(kept, sign, risk, stacked, rp, ws, ev, eev, plans, future_values, excluded)
 
 
 def _fix_root(

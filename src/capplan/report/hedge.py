@@ -23,20 +23,36 @@ from capplan.report.html import CSP, CSS
 
 REPORT_FILE = "report.html"
 SECTIONS = [
-    ("commit_now", "What to commit now",
-     "The first-period decisions every future shares: they are taken before anything is known."),
-    ("commit_now_vs_base", "Against the deterministic base plan",
-     "First-period quantities of the hedged plan and of the base plan solved alone."),
-    ("value_of_information", "Value of information",
-     "RP: the hedged plan. WS: each future planned knowing it. EV: the plan of the mean "
-     "future. EEV: the mean future's first-period plan, then the best response in each "
-     "future. EVPI = what perfect foresight would be worth; VSS = what hedging is worth "
-     "over planning for the mean. low/high: the bracket the solves prove."),
-    ("npv_distribution", "Distribution across futures",
-     "Objective of each future in the hedged plan: probability-weighted mean, percentiles "
-     "and CVaR (the mean of the worst tail)."),
-    ("futures", "Futures", "Each future: probability, outcomes, its value in the hedged plan "
-     "and when planned alone (WS)."),
+    (
+        "commit_now",
+        "What to commit now",
+        "The first-period decisions every future shares: they are taken before anything is known.",
+    ),
+    (
+        "commit_now_vs_base",
+        "Against the deterministic base plan",
+        "First-period quantities of the hedged plan and of the base plan solved alone.",
+    ),
+    (
+        "value_of_information",
+        "Value of information",
+        "RP: the hedged plan. WS: each future planned knowing it. EV: the plan of the mean "
+        "future. EEV: the mean future's first-period plan, then the best response in each "
+        "future. EVPI = what perfect foresight would be worth; VSS = what hedging is worth "
+        "over planning for the mean. low/high: the bracket the solves prove.",
+    ),
+    (
+        "npv_distribution",
+        "Distribution across futures",
+        "Objective of each future in the hedged plan: probability-weighted mean, percentiles "
+        "and CVaR (the mean of the worst tail).",
+    ),
+    (
+        "futures",
+        "Futures",
+        "Each future: probability, outcomes, its value in the hedged plan "
+        "and when planned alone (WS).",
+    ),
     ("investments", "Each future's investments", "investments.csv with a future column."),
 ]
 

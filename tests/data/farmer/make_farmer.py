@@ -81,9 +81,7 @@ def main() -> None:
                 "scenarioData": {"name": name, "scenProb": 1 / 3},
                 "treeData": {
                     "globalNodeCount": 1,
-                    "nodes": {
-                        "ROOT": {"serialNumber": 0, "condProb": 1.0, "nonAnts": COLUMNS[:3]}
-                    },
+                    "nodes": {"ROOT": {"serialNumber": 0, "condProb": 1.0, "nonAnts": COLUMNS[:3]}},
                 },
             }
             text = json.dumps(tree, indent=2) + "\n"
