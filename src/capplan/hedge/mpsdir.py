@@ -249,6 +249,15 @@ def _node_names(members: Sequence[Member]) -> list[list[str]]:
 def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = False) -> Path:
     """Write ``members`` as an mpi-sppy MPS directory (``scen<i>.mps`` + JSON), atomically."""
     paths = _node_names(members)
+    mass: dict[tuple[str, ...], float] = {}
+    for m in members:
+        for k in range(len(m.nodes)):
+            mass[m.node(k)] = mass.get(m.node(k), 0.0) + m.probability
+
+    def cond(m: Member, k: int) -> float:
+        """The node's probability given its parent (1 for ROOT)."""
+        parent = mass[m.node(k - 1)] if k else 1.0
+        return mass[m.node(k)] / parent if parent > 0 else 0.0
 
     def fill(tmp: Path) -> None:
         for i, (m, path) in enumerate(zip(members, paths, strict=True)):
@@ -265,7 +274,7 @@ def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = F
             nodes = {
                 node: {
                     "serialNumber": k,
-                    "condProb": 1.0,
+                    "condProb": cond(m, k),
                     "nonAnts": [cols[j] for j in m.stage_cols[k]],
                 }
                 for k, node in enumerate(path)
