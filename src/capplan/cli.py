@@ -65,7 +65,7 @@ def _guard(fn: Callable[[], Any]) -> Any:
     except CapplanError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted; no partly written output was left", ExitCode.INTERRUPTED)
+        _interrupted()
     except typer.Exit:
         raise
     except Exception as exc:
@@ -75,6 +75,20 @@ def _guard(fn: Callable[[], Any]) -> Any:
             f"internal error: {type(exc).__name__}: {exc} (set CAPPLAN_DEBUG=1 for the traceback)",
             ExitCode.SOLVER_ERROR,
         )
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: exit 130 with nothing written.  A solver still stopping in its own thread
+    (HiGHS checks its interrupt flag only between steps) is not waited for: the process
+    ends at once, before Python's shutdown could meet the running native code."""
+    message = "interrupted; no partly written output was left"
+    highs = sys.modules.get("capplan.backends.highs_backend")
+    if highs is not None and highs.abandoned_solves():
+        typer.echo(f"capplan: {message}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
+    _fail(message, ExitCode.INTERRUPTED)
 
 
 def _version(value: bool) -> None:
@@ -99,7 +113,11 @@ def _main(
 def solve(
     model: ModelArg = DEFAULT_MODEL,
     solver: Annotated[
-        str | None, typer.Option("--solver", help="highs (default), scip or cbc.")
+        str | None,
+        typer.Option(
+            "--solver",
+            help="A backend of `capplan solvers`: highs (default), scip, cbc, highs-ortools...",
+        ),
     ] = None,
     time_limit: Annotated[
         float | None,
@@ -141,6 +159,14 @@ def solve(
             "(.mps) or CPLEX LP (.lp), by suffix; written for infeasible models too.",
         ),
     ] = None,
+    start: Annotated[
+        Path | None,
+        typer.Option(
+            "--start",
+            help="A run folder whose investments are offered to the solver as a MIP start "
+            "(backends with warm_start in capplan solvers; others ignore it).",
+        ),
+    ] = None,
 ) -> None:
     """Solve a model and write its plan, marginal values and summary to a run folder.
 
@@ -151,7 +177,6 @@ def solve(
     """
     from capplan.backends import BACKENDS
     from capplan.pipeline import solve as run_solve
-    from capplan.report import write_report
     from capplan.terminal import Progress, print_summary, summary_json
 
     def body() -> None:
@@ -171,8 +196,12 @@ def solve(
                 sets=set_ or [],
                 allow_outside=allow_outside,
                 export=export,
+                progress=progress.search,
+                start=start,
             )
             if report and run.out_dir is not None:
+                from capplan.report import write_report  # matplotlib: only when asked
+
                 progress.stage("report", "")
                 made = write_report([run.out_dir])
         if as_json:
@@ -184,7 +213,7 @@ def solve(
         if int(run.exit_code) != 0:
             if quiet or as_json or not run.result.status.has_solution:
                 typer.echo(f"capplan: {run.result.status}: {run.result.message}", err=True)
-            for line in run.explanation.lines() if run.explanation else []:
+            for line in run.explanation or ():
                 typer.echo(f"capplan: {line}", err=True)
             raise typer.Exit(int(run.exit_code))
 
@@ -329,7 +358,11 @@ def compare(
     set_: SetOpt = None,
     allow_outside: OutsideOpt = False,
     solver: Annotated[
-        str | None, typer.Option("--solver", help="highs (default), scip or cbc.")
+        str | None,
+        typer.Option(
+            "--solver",
+            help="A backend of `capplan solvers`: highs (default), scip, cbc, highs-ortools...",
+        ),
     ] = None,
     time_limit: Annotated[
         float | None,
@@ -403,7 +436,9 @@ def schema(
 
 @app.command()
 def solvers() -> None:
-    """List the solver backends and whether they are usable here.
+    """List the solver backends, whether they are usable here and what each can do:
+    MIP, LP duals, a best bound, its plan at a time limit, a MIP start, Ctrl-C at once,
+    progress during the solve.
 
     Example: capplan solvers
     """
@@ -411,12 +446,14 @@ def solvers() -> None:
 
     def body() -> None:
         rows = backend_table()
-        typer.echo(f"{'name':<8} {'family':<8} {'available':<10} {'mip':<5} {'duals':<6}")
-        for r in rows:
-            typer.echo(
-                f"{r['name']:<8} {r['family']:<8} {'yes' if r['available'] else 'no':<10} "
-                f"{'yes' if r['mip'] else 'no':<5} {'yes' if r['duals'] else 'no':<6}"
-            )
+        flags = ["available", "mip", "duals", "bound", "incumbent_at_limit", "warm_start",
+                 "interrupt", "progress"]  # fmt: skip
+        heads = ["name", "family", *flags]
+        table = [[str(r["name"]), str(r["family"])] + ["yes" if r[f] else "no" for f in flags]
+                 for r in rows]  # fmt: skip
+        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(heads)]
+        for row in [heads, *table]:
+            typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
     _guard(body)
 
@@ -500,7 +537,9 @@ def bench(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", help="A named set of instances and settings: ci, scale, overhead or hedge."
+            "--suite",
+            help="A named set of instances and settings (ci, scale, overhead), or a "
+            "measurement suite (engine, warm, hedge): docs/benchmarks.md.",
         ),
     ] = None,
     mps: Annotated[
@@ -563,6 +602,13 @@ def bench(
         Path | None,
         typer.Option("--write-baseline", help="Write this run's results as a gate baseline."),
     ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="--suite engine: another capplan executable to measure side by side.",
+        ),
+    ] = None,
 ) -> None:
     """Benchmark instances x solver backends; check every answer.
 
@@ -576,6 +622,7 @@ def bench(
     tests/data/instances/instances.solu --backend highs --backend scip
     """
     from capplan.bench.cli import bench_settings
+    from capplan.bench.measures import MEASURES
     from capplan.bench.run import run_bench
 
     def body() -> None:
@@ -583,6 +630,8 @@ def bench(
             from capplan.bench.hedge import run_hedge_bench
 
             raise typer.Exit(run_hedge_bench(out, force, time_limit, gap))
+        if suite in MEASURES:
+            measure(suite, out, repeat, against)
         settings = bench_settings(
             models=models or [],
             generate=generate_ or [],
@@ -614,6 +663,21 @@ def bench(
     _guard(body)
 
 
+def measure(suite: str, out: Path | None, repeat: int | None, against: str | None) -> NoReturn:
+    """Run a measurement suite (capplan.bench.measures), print its tables, exit 0 or 5."""
+    from capplan.bench.measures import MeasureArgs, run_measure
+    from capplan.io import default_run_dir
+
+    folder = out if out is not None else default_run_dir(Path("outputs"), f"bench-{suite}")
+    args = MeasureArgs(folder, repeat or MeasureArgs.repeat, against)
+    measured = run_measure(suite, args)
+    typer.echo(measured.markdown)
+    typer.echo(f"wrote {folder}/results.md, results.json")
+    for line in measured.failures:
+        typer.echo(f"capplan: {line}", err=True)
+    raise typer.Exit(int(ExitCode.CHECK_FAILED) if measured.failures else 0)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -621,3 +685,7 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - between commands
         typer.echo("capplan: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
+
+
+if __name__ == "__main__":
+    main()

@@ -26,7 +26,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from capplan.config.futures import Futures, FutureSpec
-from capplan.data.tables import build_tables
 from capplan.errors import InputError, Problem
 from capplan.hedge.overlay import BaseInputs
 from capplan.hedge.program import Member
@@ -134,11 +133,11 @@ def build_futures(base: BaseInputs, futures: Futures) -> list[FutureModel]:
     problems: list[Problem] = []
     for spec in futures.futures:
         try:
-            config = base.apply(spec.overlays, f"future:{spec.name}")
+            inputs = base.apply(spec.overlays)
         except InputError as exc:
             problems += exc.problems
             continue
-        model = build_model(build_tables(config))
+        model = build_model(inputs.tables)
         stages = stage_columns(model)
         member = Member(
             spec.name,

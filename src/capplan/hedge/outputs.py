@@ -25,8 +25,8 @@ from capplan.hedge.futures_model import FutureModel
 from capplan.hedge.values import Hedge, Solved, distribution, report_values
 from capplan.io import write_folder
 from capplan.model.build import Model
-from capplan.pipeline import result_tables, versions
 from capplan.results import tables as rt
+from capplan.results.summary import result_tables, versions
 
 KEYS = ["period", "region", "category", "part"]
 

@@ -24,7 +24,6 @@ import pandas as pd
 from capplan.backends.base import SolveOptions
 from capplan.config.futures import Risk as RiskSpec
 from capplan.config.futures import futures_path, load_futures
-from capplan.data.tables import build_tables
 from capplan.errors import ExitCode
 from capplan.hedge import outputs
 from capplan.hedge.futures_model import build_futures
@@ -123,7 +122,7 @@ def hedge(
     result = solve_hedge(
         [m.member for m in models], name, options, _risk(spec.spec.risk, risk), stage, values
     )
-    base_model = build_model(build_tables(base.config))
+    base_model = build_model(base.inputs.tables)
     base_solve = Solved("base", "not solved (values=False)", None, None, None, 0.0)
     if values:
         stage("deterministic", "the base plan, for comparison")
