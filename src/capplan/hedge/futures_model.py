@@ -33,6 +33,7 @@ from capplan.model.build import Model, build_model
 from capplan.model.lp import Block, LinearProgram
 
 DECISIONS = ("build", "enter", "pods", "serve", "train")
+Stage = tuple[tuple[str, ...], np.ndarray]  # a period's decision labels and columns
 ROOT = "ROOT"
 
 
@@ -83,7 +84,7 @@ def with_shortfall(model: Model, penalty_rmb_per_zflop: float) -> LinearProgram:
     )
 
 
-def stage_columns(model: Model) -> list[tuple[tuple[str, ...], np.ndarray]]:
+def stage_columns(model: Model) -> list[Stage]:
     """Per period: (labels, column numbers) of the decisions of that period."""
     periods = len(model.params.sets["period"])
     labels = model.lp.var_names()
@@ -131,18 +132,22 @@ def build_futures(base: BaseInputs, futures: Futures) -> list[FutureModel]:
     penalty = futures.spec.shortfall_penalty_rmb_per_zflop
     out: list[FutureModel] = []
     problems: list[Problem] = []
+    built: dict[tuple[int, ...], tuple[Model, LinearProgram, list[Stage]]] = {}
     for spec in futures.futures:
         try:
             inputs = base.apply(spec.overlays)
         except InputError as exc:
             problems += exc.problems
             continue
-        model = build_model(inputs.tables)
-        stages = stage_columns(model)
+        key = tuple(id(o) for o in spec.overlays)
+        if key not in built:  # futures with the same outcomes have the same model
+            model = build_model(inputs.tables)
+            built[key] = (model, with_shortfall(model, penalty), stage_columns(model))
+        model, lp, stages = built[key]
         member = Member(
             spec.name,
             spec.probability,
-            with_shortfall(model, penalty),
+            lp,
             node_path(spec, futures, periods),
             tuple(keys for keys, _ in stages),
             tuple(cols for _, cols in stages),

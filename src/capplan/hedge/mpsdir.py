@@ -225,39 +225,52 @@ def plain_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _node_names(members: Sequence[Member]) -> list[list[str]]:
-    """mpi-sppy node names per future: ROOT, ROOT_<i>, ROOT_<i>_<j> ... by first appearance."""
+def mpisppy_tree(members: Sequence[Member]) -> list[list[tuple[str, float, np.ndarray]]]:
+    """Each future's path of mpi-sppy nodes: (name, conditional probability, columns).
+
+    mpi-sppy lists the *non-leaf* nodes of a scenario's path (``ROOT``, ``ROOT_0``,
+    ``ROOT_0_1``...), each with the non-anticipative variables of its stage.  So periods
+    in which nothing new is known are merged into the node before them, and the trailing
+    nodes that only this future passes through (its leaf) are left out: a two-stage
+    program lists ``ROOT`` alone.
+    """
+    passing: dict[tuple[str, ...], float] = {}
+    count: dict[tuple[str, ...], int] = {}
+    for m in members:
+        for k in range(len(m.nodes)):
+            passing[m.node(k)] = passing.get(m.node(k), 0.0) + m.probability
+            count[m.node(k)] = count.get(m.node(k), 0) + 1
     names: dict[tuple[str, ...], str] = {}
     children: dict[str, int] = {}
     out = []
     for m in members:
-        path = []
+        groups: list[tuple[tuple[str, ...], list[np.ndarray]]] = []
         for k in range(len(m.nodes)):
-            node = m.node(k)
+            if k and m.nodes[k] == m.nodes[k - 1]:
+                groups[-1][1].append(m.stage_cols[k])
+            else:
+                groups.append((m.node(k), [m.stage_cols[k]]))
+        while len(groups) > 1 and count[groups[-1][0]] == 1:
+            groups.pop()
+        path: list[tuple[str, float, np.ndarray]] = []
+        parent_mass, parent_name = 1.0, ""
+        for node, cols in groups:
             if node not in names:
-                if k == 0:
+                if not path:
                     names[node] = "ROOT"
                 else:
-                    parent = names[m.node(k - 1)]
-                    names[node] = f"{parent}_{children.get(parent, 0)}"
-                    children[parent] = children.get(parent, 0) + 1
-            path.append(names[node])
+                    names[node] = f"{parent_name}_{children.get(parent_name, 0)}"
+                    children[parent_name] = children.get(parent_name, 0) + 1
+            cond = passing[node] / parent_mass if parent_mass > 0 else 0.0
+            path.append((names[node], cond, np.concatenate(cols)))
+            parent_mass, parent_name = passing[node], names[node]
         out.append(path)
     return out
 
 
 def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = False) -> Path:
     """Write ``members`` as an mpi-sppy MPS directory (``scen<i>.mps`` + JSON), atomically."""
-    paths = _node_names(members)
-    mass: dict[tuple[str, ...], float] = {}
-    for m in members:
-        for k in range(len(m.nodes)):
-            mass[m.node(k)] = mass.get(m.node(k), 0.0) + m.probability
-
-    def cond(m: Member, k: int) -> float:
-        """The node's probability given its parent (1 for ROOT)."""
-        parent = mass[m.node(k - 1)] if k else 1.0
-        return mass[m.node(k)] / parent if parent > 0 else 0.0
+    paths = mpisppy_tree(members)
 
     def fill(tmp: Path) -> None:
         for i, (m, path) in enumerate(zip(members, paths, strict=True)):
@@ -272,12 +285,8 @@ def write_mps_dir(members: Sequence[Member], folder: str | Path, force: bool = F
             )
             write_mps(lp, tmp / f"scen{i}.mps")
             nodes = {
-                node: {
-                    "serialNumber": k,
-                    "condProb": cond(m, k),
-                    "nonAnts": [cols[j] for j in m.stage_cols[k]],
-                }
-                for k, node in enumerate(path)
+                node: {"serialNumber": k, "condProb": cond, "nonAnts": [cols[j] for j in nonants]}
+                for k, (node, cond, nonants) in enumerate(path)
             }
             tree = {
                 "scenarioData": {
