@@ -14,6 +14,7 @@ The target (issue 9): 50 futures reach gap 1e-4 within 300 s under 2 GB.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def worker(futures_file: str, time_limit_s: float, gap: float) -> dict[str, Any]
         "solve_s": round(rp.seconds, 3),
         "total_s": round(total, 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "load_avg_1m": round(os.getloadavg()[0], 2),  # the machine is shared: how busy it was
         **run.summary["size"],
     }
 
