@@ -53,7 +53,7 @@ from capplan.model.lp import LinearProgram
 
 PROGRESS_EVERY_S = 0.25  # at most this often a progress event from the interrupt callback
 WAIT_STEP_S = 0.05  # the waiting thread wakes this often, so Ctrl-C is seen at once
-CANCEL_GRACE_S = 0.8  # after Ctrl-C, wait this long for HiGHS to stop before returning
+CANCEL_GRACE_S = 0.5  # after Ctrl-C, wait this long for HiGHS to stop before returning
 _ABANDONED: list[Any] = []  # solver threads still running after an interrupt
 
 

@@ -21,6 +21,7 @@ from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
 from capplan.report.html import page
 from capplan.report.rundata import RunData, read_run
+from capplan.report.sweep import build_sweep, is_sweep_folder
 
 REPORT_FILE = "report.html"
 CHARTS_DIR = "charts"
@@ -110,8 +111,10 @@ def write_report(
         return Report(write_hedge_report(dirs[0], Path(out) if out else None, force), [])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
-    runs = [read_run(d) for d in dirs]
-    html, files = build(runs)
+    if all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
+        html, files = build_sweep(dirs)
+    else:
+        html, files = build([read_run(d) for d in dirs])
     folder.mkdir(parents=True, exist_ok=True)
     tmp_charts = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.tmp-", dir=folder))
     os.chmod(tmp_charts, 0o755)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import platform
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -54,10 +54,30 @@ def gap_at_most(result: Result, options: SolveOptions, is_mip: bool) -> float | 
     return None
 
 
+# import name of each package whose version a summary states, where it differs
+PACKAGES = {
+    "highspy": "highspy",
+    "ortools": "ortools",
+    "pulp": "pulp",
+    "pandas": "pandas",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "pydantic": "pydantic",
+    "pyyaml": "yaml",
+}
+
+
 @functools.cache
 def _versions() -> tuple[tuple[str, str], ...]:
-    out = {"capplan": __version__, "python": platform.python_version()}
-    for pkg in ["highspy", "ortools", "pulp", "pandas", "numpy", "scipy", "pydantic", "pyyaml"]:
+    """Versions from the loaded modules where they are loaded (cheap), else from the
+    installed packages' metadata (read once per process)."""
+    out = {"capplan": __version__, "python": ".".join(map(str, sys.version_info[:3]))}
+    for pkg, module in PACKAGES.items():
+        loaded = sys.modules.get(module)
+        known = getattr(loaded, "__version__", None) if loaded is not None else None
+        if isinstance(known, str):
+            out[pkg] = known
+            continue
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
