@@ -96,3 +96,11 @@ def test_mps_dir_problems(tmp_path: Path) -> None:
 def test_model_or_mps_dir_is_required() -> None:
     code, out = _run()
     assert code == 2 and "--mps-dir" in out
+
+
+def test_futures_json_schema() -> None:
+    result = runner.invoke(app, ["schema", "futures"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "FuturesFile" and "factors" in schema["required"]
+    assert {"known_at", "outcomes"} <= set(schema["$defs"]["Factor"]["required"])
