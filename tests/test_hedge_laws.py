@@ -15,6 +15,7 @@ from capplan.hedge import Risk, hedge
 from capplan.hedge.outputs import non_anticipative
 from capplan.io import write_csv
 from capplan.pipeline import solve
+from capplan.report import write_report
 from tests.hedge_cases import boom_bust, demand_edit, tiny_hedge_model, write_futures
 
 PLAN_TABLES = [
@@ -205,3 +206,9 @@ def test_run_folder_is_written(tmp_path: Path) -> None:
         assert name in names
     frame = pd.read_csv(io.StringIO((run.out_dir / "investments.csv").read_text()))
     assert frame.columns[0] == "future"
+    made = write_report([run.out_dir])
+    html = made.html.read_text()
+    for section in ("commit_now", "value_of_information", "npv_distribution", "futures"):
+        assert f'data-table="{section}"' in html
+    vss = run.summary["value_of_information"]["VSS"]["value"]
+    assert f'data-key="value_of_information.VSS.value" data-v="{vss!r}"' in html
