@@ -89,8 +89,14 @@ def worker(futures_file: str, time_limit_s: float, gap: float) -> dict[str, Any]
         "total_s": round(total, 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "load_avg_1m": round(os.getloadavg()[0], 2),  # the machine is shared: how busy it was
+        "cpu_s": round(_cpu_s(), 1),  # this process's CPU seconds (all of it, build included)
         **run.summary["size"],
     }
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 def run_hedge_bench(
