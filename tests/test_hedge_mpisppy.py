@@ -66,7 +66,9 @@ def test_exported_hedge_solved_by_mpisppy_ph(tmp_path: Path) -> None:
         "--rel-gap", "1e-4", "--linearize-proximal-terms",
         "--solution-base-name", str(base),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(  # in tmp_path: mpi-sppy writes its logs into the working folder
+        command, capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]
     bound, incumbent, gap = _final_row(output)
