@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Run:
     result: Result
     plan: Plan
     out_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)  # warnings for stderr (not failures)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -93,6 +94,7 @@ def solve(
     export: str | Path | None = None,
     progress: ProgressCallback | None = None,
     start: Plan | np.ndarray | str | Path | None = None,
+    record: bool = True,
 ) -> Run:
     """Solve a model and (unless ``write=False``) write its run folder.
 
@@ -108,6 +110,9 @@ def solve(
     (:mod:`capplan.results.decisions`).
     ``export`` (a ``.mps`` or ``.lp`` path) writes the built program there before it is
     solved, so an infeasible model is exported too (:func:`capplan.mps.write_model_file`).
+    A written run is recorded in the run store ``<outputs_dir>/runs.duckdb`` unless
+    ``record=False`` (:mod:`capplan.store`); a store that cannot be written (another
+    process holds it) is a note, not a failure: the run folder is the plan.
     """
     stage = on_stage or (lambda _stage, _detail: None)
     if export is not None:
@@ -157,7 +162,23 @@ def solve(
     if write and out_dir is not None and result.status.has_solution:
         stage("write", "")
         run.out_dir = write_run(out_dir, plan.tables, plan.summary, force)
+        if record:
+            run.notes += _record(run.out_dir, Path(outputs_dir) / "runs.duckdb")
     return run
+
+
+STORE_WAIT_S = 2.0  # a solve waits this long for another writer of the run store
+
+
+def _record(folder: Path, store: Path) -> list[str]:
+    """Record the run folder in the store; a note if it cannot be done now."""
+    from capplan.store import record_run
+
+    try:
+        record_run(folder, store, kind="solve", wait_s=STORE_WAIT_S)
+    except Exception as exc:  # a lock held by a long sweep, a read-only folder...
+        return [f"not recorded in the run store {store}: {type(exc).__name__}: {exc}"]
+    return []
 
 
 def _start_from_run(model: Model, folder: Path) -> np.ndarray:

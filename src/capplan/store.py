@@ -114,7 +114,10 @@ def _json(value: Any) -> str | None:
 
 
 def put_run(
-    path: str | Path, row: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None
+    path: str | Path,
+    row: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None = None,
+    wait_s: float = WAIT_S,
 ) -> None:
     """Insert or replace one run (and its tables) in one transaction."""
     values = [
@@ -123,7 +126,7 @@ def put_run(
         else row.get(c)
         for c in RUN_COLUMNS
     ]
-    with connect(path) as con:
+    with connect(path, wait_s=wait_s) as con:
         con.begin()
         con.execute("DELETE FROM runs WHERE run_id = ?", [row["run_id"]])
         con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})", values)
@@ -220,7 +223,10 @@ def find_unfinished(path: str | Path, sweep_key: str) -> str | None:
 
 
 def record_run(
-    folder: str | Path, store: str | Path = DEFAULT_STORE, kind: str | None = None
+    folder: str | Path,
+    store: str | Path = DEFAULT_STORE,
+    kind: str | None = None,
+    wait_s: float = WAIT_S,
 ) -> str:
     """Record a run folder written by ``capplan solve`` or ``capplan hedge`` (summary.json and
     its CSV tables); return its run id.  The folder's own files are all it reads."""
@@ -258,5 +264,6 @@ def record_run(
             "complete": True,
         },
         {name: frame for name, frame in tables.items()},
+        wait_s=wait_s,
     )
     return run_id

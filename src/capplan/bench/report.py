@@ -198,7 +198,7 @@ def markdown(outcome: BenchOutcome, settings: BenchSettings, machine: dict[str, 
         lines += [
             "## Public MPS instances",
             "",
-            "Read with capplan's own MPS reader; objective against the published value "
+            "Read with HiGHS's MPS reader (capplan.mps); objective against the published value "
             "(relative 1e-6).",
             "",
             "| instance | published | " + " | ".join(backends) + " |",

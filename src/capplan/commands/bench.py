@@ -108,7 +108,7 @@ def bench(
 
     Each run is a fresh process that records load, build, solve, extract and write times,
     peak memory, status, objective, bound and gap.  Backends must agree on each model;
-    MPS files (read with capplan's own reader) must give their published results.
+    MPS files (read with HiGHS's reader, capplan.mps) must give their published results.
     Writes results.csv, reference.csv, results.json and results.md (docs/benchmarks.md).
     Exit code 5 when a check fails.
 

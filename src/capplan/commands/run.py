@@ -114,6 +114,8 @@ def solve(
 
                 progress.stage("report", "")
                 made = write_report([run.out_dir])
+        for note in run.notes:
+            typer.echo(f"capplan: note: {note}", err=True)
         if as_json:
             typer.echo(summary_json(run), nl=False)
         elif not quiet:

@@ -63,7 +63,7 @@ def with_shortfall(model: Model, penalty_rmb_per_zflop: float) -> LinearProgram:
         return lp
     k = len(required)
     n = lp.num_vars
-    deadline = model.tables.campaigns["deadline"].to_numpy()[codes[required]]
+    deadline = p.camp_deadline[codes[required]]
     price = penalty_rmb_per_zflop / 1e6 * p.disc_mid[deadline]
     sign = 1.0 if lp.maximize else -1.0
     extra = sp.csr_matrix((np.ones(k), (rows.ids[required], np.arange(k))), shape=(lp.num_rows, k))

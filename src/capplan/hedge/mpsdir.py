@@ -16,7 +16,7 @@ node's non-anticipative variables, matched across the scenarios through a node b
 position in the list (as mpi-sppy does).  mpi-sppy turns parentheses in names into
 underscores; so does this reader when a name is not found as written.
 
-Programs are read with HiGHS (``highspy``).  :func:`write_mps_dir` writes capplan's
+Programs are read with HiGHS (:func:`capplan.mps.read_mps`).  :func:`write_mps_dir` writes capplan's
 futures in the same format, with names made plain identifiers (letters, digits and ``_``)
 so that every reader of the format (python-mip, then Pyomo) keeps them.
 """
@@ -25,20 +25,19 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import highspy
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from capplan.errors import InputError, Problem
 from capplan.hedge.program import Member
 from capplan.io import write_atomically
 from capplan.model.lp import Block, LinearProgram
-from capplan.mps import write_mps
+from capplan.mps import MpsError, MpsWarning, read_mps, write_mps
 
 _SERIAL = re.compile(r"(\d+)$")
 _PARENT = re.compile(r"(.+)_(\d+)$")
@@ -47,45 +46,13 @@ PROBABILITY_TOLERANCE = 1e-9
 
 
 def read_program(path: Path) -> LinearProgram:
-    """An MPS or LP file read by HiGHS, as a :class:`LinearProgram` with its names."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    status = h.readModel(str(path))
-    if status == highspy.HighsStatus.kError:
-        raise InputError([Problem(str(path), "", "HiGHS cannot read this file as MPS or LP")])
-    lp = h.getLp()
-    n, m = lp.num_col_, lp.num_row_
-    a = lp.a_matrix_
-    A = sp.csc_matrix(
-        (np.array(a.value_), np.array(a.index_), np.array(a.start_)), shape=(m, n)
-    ).tocsr()
-    A.sort_indices()
-    integrality = np.array([int(v) for v in lp.integrality_]) if len(lp.integrality_) else None
-    integer = integrality == 1 if integrality is not None else np.zeros(n, dtype=bool)
-    cols = list(lp.col_names_) or [f"x{j}" for j in range(n)]
-    rows = list(lp.row_names_) or [f"r{i}" for i in range(m)]
-    inf = highspy.kHighsInf
-
-    def finite(v: Sequence[float]) -> np.ndarray:
-        arr = np.array(v, dtype=float)
-        arr[arr >= inf] = np.inf
-        arr[arr <= -inf] = -np.inf
-        return arr
-
-    return LinearProgram(
-        c=np.array(lp.col_cost_, dtype=float),
-        A=A,
-        row_lb=finite(lp.row_lower_),
-        row_ub=finite(lp.row_upper_),
-        col_lb=finite(lp.col_lower_),
-        col_ub=finite(lp.col_upper_),
-        integer=integer,
-        maximize=lp.sense_ == highspy.ObjSense.kMaximize,
-        c0=float(lp.offset_),
-        name=path.stem,
-        var_blocks={"x": Block("", 0, pd.Index(cols))},
-        row_blocks={"row": Block("", 0, pd.Index(rows))},
-    )
+    """An MPS or LP file read by HiGHS (:func:`capplan.mps.read_mps`), with its names."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MpsWarning)
+            return read_mps(path)
+    except (MpsError, OSError) as exc:
+        raise InputError([Problem(str(path), "", str(exc))]) from None
 
 
 def _scenario_files(folder: Path) -> list[tuple[str, Path]]:

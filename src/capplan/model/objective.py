@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capplan.data.tables import Tables
 from capplan.model.algebra import Builder
 from capplan.model.params import Params
 from capplan.model.variables import Vars
@@ -59,14 +58,13 @@ class ObjectiveParts:
     short_penalty_pv: np.ndarray
 
 
-def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
+def objective_parts(v: Vars, p: Params) -> ObjectiveParts:
     T = len(p.sets["period"])
     y = p.period_years
-    fin = t.finance
     pods = v.pods
     r, part, tau = pods["region"], pods["part"], pods["period"]
     capex = p.pod_capex[r, part, tau]
-    maint = fin.maintenance_rate_hardware * capex * y
+    maint = p.maintenance_hardware * capex * y
     # opex[i] = sum_t (pod_mw * PUE * hours * power[r,t] / 1e6 + maint) * active * d_mid[t].
     # The power term depends on (region, part, t) only: it is made on that small grid (the
     # same operations on the same numbers) and the (n, T) array is then updated in place.
@@ -80,23 +78,23 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
     per_period *= p.active[part, tau, :]
     per_period *= p.disc_mid[None, :]
     opex = per_period.sum(axis=1)
-    life = t.parts["life_years"].to_numpy(float)[part]
+    life = p.life_years[part]
     remain = np.clip(1 - (T - tau) * y / life, 0.0, 1.0)
 
     bld = v.build
     br, btau = bld["region"], bld["period"]
     bcapex = p.module_capex[br, btau]
     online = np.arange(T)[None, :] >= (btau + p.offset[br])[:, None]
-    bopex = (fin.maintenance_rate_shell * bcapex * y)[:, None] * online * p.disc_mid[None, :]
-    bremain = np.clip(1 - (T - btau - p.offset[br]) * y / fin.shell_life_years, 0.0, 1.0)
+    bopex = (p.maintenance_shell * bcapex * y)[:, None] * online * p.disc_mid[None, :]
+    bremain = np.clip(1 - (T - btau - p.offset[br]) * y / p.shell_life_years, 0.0, 1.0)
 
     ent = v.enter
     s = v.serve
-    if t.objective.kind == "max_npv":
+    if p.objective_kind == "max_npv":
         price = p.revenue[s["segment"], s["period"]]
     else:
-        price = np.full(s.size, t.objective.unserved_penalty_rmb_per_zflop / 1e6)
-    deadline = t.campaigns["deadline"].to_numpy()
+        price = np.full(s.size, p.unserved_penalty)
+    deadline = p.camp_deadline
     sh = v.short
     return ObjectiveParts(
         pods_capex_pv=capex * p.disc_start[tau],
@@ -116,13 +114,13 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
 
 
 def define_objective(
-    b: Builder, v: Vars, p: Params, t: Tables, parts: ObjectiveParts | None = None
+    b: Builder, v: Vars, p: Params, parts: ObjectiveParts | None = None
 ) -> tuple[bool, float]:
     """Add the objective terms; return (maximise?, constant term).
 
     ``parts`` are :func:`objective_parts` of the same arguments when already computed.
     """
-    o = parts if parts is not None else objective_parts(v, p, t)
+    o = parts if parts is not None else objective_parts(v, p)
     value = [
         (v.pods, o.pods_residual_pv - o.pods_capex_pv - o.pods_opex_pv),
         (v.build, o.build_residual_pv - o.build_capex_pv - o.build_opex_pv),
@@ -130,12 +128,12 @@ def define_objective(
         (v.serve, o.serve_revenue_pv + o.serve_priority_pv),
         (v.short, -o.short_penalty_pv),
     ]
-    if t.objective.kind == "max_npv":
+    if p.objective_kind == "max_npv":
         for block, coef in value:
             b.add_objective(block, coef)
         return True, 0.0
     for block, coef in value:
         b.add_objective(block, -coef)
-    penalty = t.objective.unserved_penalty_rmb_per_zflop / 1e6
+    penalty = p.unserved_penalty
     constant = float((penalty * p.demand * p.disc_mid[None, :]).sum())
     return False, constant

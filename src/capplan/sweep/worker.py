@@ -136,9 +136,9 @@ def plan_figures(model: Model, result: Result) -> dict[str, Any]:
         "capacity": rt.capacity(model, x),
     }
     pv = rt.present_values(model, x)
-    regions = model.tables.regions
-    found = kpis(tables, pv, list(regions.index[regions["market"] == "china"]))
-    periods = [str(p) for p in model.tables.periods]
+    params = model.params
+    found = kpis(tables, pv, list(params.sets["region"][params.china]))
+    periods = [str(p) for p in params.sets["period"]]
     capex = tables["budget"].set_index("period")["capex_rmb_m"].astype(float)
     fleet = tables["fleet"].groupby("period")[["peak_pflops", "units"]].sum().astype(float)
     fleet = fleet.reindex(periods, fill_value=0.0)
