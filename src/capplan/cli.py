@@ -157,6 +157,10 @@ from capplan.sweep.commands import register as _register_sweeps  # noqa: E402
 
 _register_sweeps(app, _guard)  # capplan sweep, evaluate, runs (docs/sweeps.md)
 
+from capplan.hedge.cli import hedge_command  # noqa: E402  (capplan hedge, docs/hedge.md)
+
+app.command("hedge")(hedge_command)
+
 if __name__ == "__main__":  # python -m capplan.cli: run the module the commands are on
     from capplan.cli import main as entry
 

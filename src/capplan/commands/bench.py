@@ -33,7 +33,7 @@ def bench(
         typer.Option(
             "--suite",
             help="A named set of instances and settings (ci, scale, overhead), or a "
-            "measurement suite (engine, warm, sweep): docs/benchmarks.md.",
+            "measurement suite (engine, warm, sweep, hedge): docs/benchmarks.md.",
         ),
     ] = None,
     mps: Annotated[
@@ -120,6 +120,10 @@ def bench(
     from capplan.bench.run import run_bench
 
     def body() -> None:
+        if suite == "hedge":  # its own runner (capplan.bench.hedge)
+            from capplan.bench.hedge import run_hedge_bench
+
+            raise typer.Exit(run_hedge_bench(out, force, time_limit, gap))
         if suite in MEASURES:
             measure(suite, out, repeat, against)
         settings = bench_settings(

@@ -17,7 +17,7 @@ from capplan.cli import (
 @app.command()
 def schema(
     kind: Annotated[
-        str, typer.Argument(help="model, scenario, policy or sweep.", show_default=True)
+        str, typer.Argument(help="model, scenario, policy, sweep or futures.", show_default=True)
     ] = "model",
 ) -> None:
     """Print the JSON Schema of a model, scenario or policy file (for editors).
@@ -34,8 +34,13 @@ def schema(
 
             typer.echo(json.dumps(SweepFile.model_json_schema(), indent=2, sort_keys=True))
             return
+        if kind == "futures":  # models/futures/*.yaml (capplan.config.futures, docs/hedge.md)
+            from capplan.config.futures import json_schema as futures_schema
+
+            typer.echo(json.dumps(futures_schema(), indent=2, sort_keys=True))
+            return
         if kind not in ("model", "scenario", "policy"):
-            raise bad_option("KIND", kind, ["model", "scenario", "policy", "sweep"])
+            raise bad_option("KIND", kind, ["model", "scenario", "policy", "sweep", "futures"])
         typer.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))  # type: ignore[arg-type]
 
     _guard(body)

@@ -105,6 +105,10 @@ def write_report(
     dirs = [Path(d) for d in run_dirs]
     if not dirs:
         raise InputError([Problem("command line", "RUN", "give at least one run folder")])
+    from capplan.report.hedge import is_hedge_run, write_hedge_report
+
+    if len(dirs) == 1 and is_hedge_run(dirs[0]):  # a capplan hedge run folder
+        return Report(write_hedge_report(dirs[0], Path(out) if out else None, force), [])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
     if all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
