@@ -495,7 +495,9 @@ def bench(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", help="A named set of instances and settings: ci, scale or overhead."
+            "--suite",
+            help="A named set of instances and settings: ci, scale, overhead or proof "
+            "(plain against tight formulation, capplan.bench.proof).",
         ),
     ] = None,
     mps: Annotated[
@@ -574,6 +576,10 @@ def bench(
     from capplan.bench.run import run_bench
 
     def body() -> None:
+        if suite == "proof":  # its own runner: two formulations side by side
+            from capplan.bench.proof import main as proof_main
+
+            raise typer.Exit(proof_main(out, force, repeat, time_limit))
         settings = bench_settings(
             models=models or [],
             generate=generate_ or [],

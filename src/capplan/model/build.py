@@ -17,6 +17,7 @@ from capplan.model.algebra import Builder, Entries
 from capplan.model.lp import LinearProgram
 from capplan.model.objective import define_objective, objective_parts
 from capplan.model.params import Params, make_params
+from capplan.model.valid import define_valid
 from capplan.model.variables import Vars, define_variables
 
 
@@ -31,8 +32,13 @@ class Model:
     tables: Tables
 
 
-def build_model(tables: Tables) -> Model:
-    """Build the planning MIP from the data tables (see docs/model.md)."""
+def build_model(tables: Tables, *, tighten: bool = True) -> Model:
+    """Build the planning MIP from the data tables (see docs/model.md).
+
+    ``tighten`` adds the valid inequalities of :mod:`capplan.model.valid` (same integer
+    plans, same optimum, a tighter relaxation); ``tighten=False`` builds the plain
+    formulation, which ``capplan bench --suite proof`` compares against.
+    """
     p = make_params(tables)
     b = Builder(p.sets)
     v = define_variables(b, p)
@@ -61,6 +67,7 @@ def build_model(tables: Tables) -> Model:
             *done(*c.define_budget(b, v, p)),
             *done(c.define_domestic_share(b, v, p, tables.min_domestic_share_china)),
             *done(c.define_vendor_cap(b, v, p, tables.max_foreign_vendor_share)),
+            *(done(*define_valid(b, v, p)) if tighten else []),
         ]
         maximize, c0 = define_objective(b, v, p, tables, parts.result())
         lp = b.build(maximize=maximize, c0=c0, name=tables.name)

@@ -35,6 +35,7 @@ from capplan.backends.base import Result, SolveOptions, Status
 from capplan.data.tables import SECONDS_PER_YEAR
 from capplan.model.build import Model
 from capplan.model.lp import Block, LinearProgram
+from capplan.model.valid import free_valid_rows
 from capplan.results.marginal import LP_BACKEND
 
 RELAXED = (
@@ -135,7 +136,7 @@ def explain_infeasible(
 
 def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
     """The program with a priced slack on every row of the :data:`RELAXED` families."""
-    lp = model.lp
+    lp = free_valid_rows(model.lp)  # they hold for the model's rows, not with slack
     rows, family, keys, limit, scale, upper = [], [], [], [], [], []
     for name in RELAXED:
         block = lp.row_blocks.get(name)

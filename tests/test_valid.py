@@ -1,0 +1,133 @@
+"""The valid inequalities of capplan.model.valid: each cuts off a fractional point of the
+plain relaxation, keeps the integer optimum, and never cuts off an integer plan.
+
+Tiny instances (tests/tiny.py): one period, no discounting, pods of one unit at RMB 1
+million giving 1 ZFLOP and drawing 0.1 MW, 5 ZFLOP of demand; modules of 1 MW with no
+lead time.  LP values below are worked by hand in each docstring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from capplan.backends import get_backend
+from capplan.backends.base import SolveOptions
+from capplan.model.build import Model, build_model
+from capplan.model.lp import LinearProgram
+from capplan.pipeline import load
+from tests.tiny import case, region
+
+ROOT = Path(__file__).resolve().parents[1]
+OPTIONS = SolveOptions(mip_gap=1e-9)
+
+
+def models(path: Path) -> tuple[Model, Model]:
+    """(plain, tight) builds of one model file."""
+    _, tables = load(path)
+    return build_model(tables, tighten=False), build_model(tables)
+
+
+def solve(lp: LinearProgram, relax: bool = False) -> tuple[float, np.ndarray]:
+    if relax:
+        lp = lp.with_bounds(integer=np.zeros(lp.num_vars, dtype=bool))
+    result = get_backend("highs").solve(lp, OPTIONS)
+    assert result.status == "optimal", result.message
+    assert result.objective is not None and result.x is not None
+    return result.objective, result.x
+
+
+def violation(lp: LinearProgram, family: str, x: np.ndarray) -> float:
+    """Largest violation of the rows of ``family`` by ``x`` (0 when it satisfies them)."""
+    block = lp.row_blocks[family]
+    ax = (lp.A @ x)[block.slice]
+    lo, hi = lp.row_lb[block.slice], lp.row_ub[block.slice]
+    return float(np.maximum(np.maximum(lo - ax, ax - hi), 0.0).max())
+
+
+def test_entry_serve(tmp_path: Path) -> None:
+    """entry_serve: a new region (entry RMB 3 M, first build 2 MW, modules RMB 1 M/MW),
+    revenue 3 per ZFLOP, 5 ZFLOP of demand.
+
+    Plain relaxation: the entry gate's big-M is the module bound U (the whole budget's
+    worth of modules, 100,000), so enter = build / U is almost 0 and the entry is nearly
+    free: 5 pods, 0.5 modules, NPV = 15 - 5 - 0.5 - 3 * 5e-6 ~ 9.5.  entry_serve[A,Y1]
+    (serve <= 5 * enter) forces enter = 1, hence 2 modules: 15 - 5 - 2 - 3 = 5, the
+    integer optimum.
+    """
+    path = case(
+        tmp_path,
+        regions=[
+            region(existing_mw=0, capex_per_mw_m=1.0, entry_cost_m=3.0, min_first_build_mw=2.0)
+        ],
+        demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 5, "revenue_rmb_per_zflop": 3e6}],
+    )
+    plain, tight = models(path)
+    assert "entry_serve" not in plain.lp.row_blocks
+    assert len(tight.lp.row_blocks["entry_serve"].index) == 1
+    lp_plain, x_plain = solve(plain.lp, relax=True)
+    assert lp_plain == pytest.approx(9.5, abs=1e-3)
+    assert violation(tight.lp, "entry_serve", x_plain) > 4.0  # serve 5 against 5 * ~0
+    lp_tight, _ = solve(tight.lp, relax=True)
+    assert lp_tight == pytest.approx(5.0, abs=1e-6)
+    assert solve(plain.lp)[0] == pytest.approx(5.0, abs=1e-6)
+    assert solve(tight.lp)[0] == pytest.approx(5.0, abs=1e-6)
+
+
+def test_module_demand(tmp_path: Path) -> None:
+    """module_demand: no existing MW, modules of 1 MW at RMB 2 M, 5 ZFLOP of demand.
+
+    rho = 1 ZFLOP / 0.1 MW = 10 ZFLOP per MW, delta = 10 per module, beta = 5, so
+    f = frac(5 / 10) = 0.5 and the row reads 5 * build - serve >= 10 * 0.5 * 1 - 5 = 0.
+    Plain relaxation: 0.5 module for 5 pods, each ZFLOP earns 2 - 1 - 0.2: NPV = 4.0.
+    With the row a ZFLOP needs 1/5 module: 2 - 1 - 0.4, NPV = 3.0, which is the integer
+    optimum (one whole module: 10 - 5 - 2 = 3).
+    """
+    path = case(tmp_path, regions=[region(existing_mw=0, capex_per_mw_m=2.0)])
+    plain, tight = models(path)
+    block = tight.lp.row_blocks["module_demand"]
+    row = tight.lp.A[block.start].toarray().ravel()
+    build = tight.vars.build.ids
+    assert row[build] == pytest.approx([5.0])
+    assert tight.lp.row_lb[block.start] == pytest.approx(0.0, abs=1e-9)
+    lp_plain, x_plain = solve(plain.lp, relax=True)
+    assert lp_plain == pytest.approx(4.0, abs=1e-6)
+    assert violation(tight.lp, "module_demand", x_plain) == pytest.approx(2.5, abs=1e-6)
+    assert solve(tight.lp, relax=True)[0] == pytest.approx(3.0, abs=1e-6)
+    assert solve(plain.lp)[0] == pytest.approx(3.0, abs=1e-6)
+    assert solve(tight.lp)[0] == pytest.approx(3.0, abs=1e-6)
+
+
+def test_module_demand_absent_when_demand_fits_whole_modules(tmp_path: Path) -> None:
+    """With 10 ZFLOP of demand beta / delta = 1 exactly: f = 0 gives no cut, no row."""
+    path = case(
+        tmp_path,
+        regions=[region(existing_mw=0, capex_per_mw_m=2.0)],
+        demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 10, "revenue_rmb_per_zflop": 2e6}],
+    )
+    _, tight = models(path)
+    assert "module_demand" not in tight.lp.row_blocks
+
+
+def test_base_case_same_optimum_and_plain_plan_feasible() -> None:
+    """On the base case the tight formulation keeps the plain optimum: the plain model's
+    optimal plan satisfies every valid row, and both prove the same objective."""
+    plain, tight = models(ROOT / "models" / "base.yaml")
+    assert plain.lp.num_vars == tight.lp.num_vars
+    options = SolveOptions(mip_gap=1e-6)
+    highs = get_backend("highs")
+    r_plain = highs.solve(plain.lp, options)
+    assert r_plain.status == "optimal" and r_plain.x is not None
+    x = r_plain.x.copy()
+    whole = plain.lp.integer.astype(bool)
+    x[whole] = np.round(x[whole])
+    for family in ("entry_serve", "module_demand"):
+        assert family in tight.lp.row_blocks
+        assert violation(tight.lp, family, x) <= 1e-6
+    assert tight.lp.max_violation(x) <= 1e-6 * 1e3  # rows in ZFLOP of order 1e5..1e7
+    r_tight = highs.solve(tight.lp, options)
+    assert r_tight.status == "optimal" and r_tight.objective is not None
+    assert r_plain.objective is not None
+    assert r_tight.objective == pytest.approx(r_plain.objective, rel=1e-6)
