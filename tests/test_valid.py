@@ -8,6 +8,7 @@ lead time.  LP values below are worked by hand in each docstring.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from capplan.backends import get_backend
 from capplan.backends.base import SolveOptions
 from capplan.model.build import Model, build_model
 from capplan.model.lp import LinearProgram
+from capplan.model.valid import VALID_FAMILIES
 from capplan.pipeline import load
 from tests.tiny import case, region
 
@@ -76,6 +78,48 @@ def test_entry_serve(tmp_path: Path) -> None:
     assert solve(tight.lp)[0] == pytest.approx(5.0, abs=1e-6)
 
 
+def free_except(lp: LinearProgram, keep: tuple[str, ...]) -> LinearProgram:
+    """``lp`` with every valid family but ``keep`` made free."""
+    row_lb, row_ub = lp.row_lb.copy(), lp.row_ub.copy()
+    for name in VALID_FAMILIES:
+        if name not in keep and name in lp.row_blocks:
+            block = lp.row_blocks[name]
+            row_lb[block.slice], row_ub[block.slice] = -np.inf, np.inf
+    return dataclasses.replace(lp, row_lb=row_lb, row_ub=row_ub)
+
+
+def test_entry_zone(tmp_path: Path) -> None:
+    """entry_zone: zone Z has region A (0.2 MW existing, no builds) and a new region B
+    (entry RMB 3 M, modules of 1 MW at RMB 1 M); 5 ZFLOP of demand at 3 per ZFLOP.
+
+    A can serve at most C = 10 ZFLOP/MW x 0.2 MW = 2, so entry_zone[B,Y1] reads
+    s_A + s_B - 3 enter <= 2.  With entry_serve alone (s_B <= 5 enter) the relaxation
+    serves 3 from B with enter = 0.6: NPV = (6 - 2) + (9 - 3 - 0.3 - 1.8) = 7.9.  With
+    entry_zone, enter = 1: 4 + (9 - 3 - 0.3 - 3) = 6.7; with module_demand too (s <= 2 + 3
+    build) one whole module: 4 + 2 = 6, the integer optimum (not entering gives 4).
+    """
+    path = case(
+        tmp_path,
+        regions=[
+            region(existing_mw=0.2, max_new_mw_per_period=0),
+            region(region="B", existing_mw=0, capex_per_mw_m=1.0, entry_cost_m=3.0),
+        ],
+        demand=[{"zone": "Z", "period": "Y1", "demand_zflop": 5, "revenue_rmb_per_zflop": 3e6}],
+    )
+    plain, tight = models(path)
+    block = tight.lp.row_blocks["entry_zone"]
+    assert len(block.index) == 1 and tight.lp.row_ub[block.start] == pytest.approx(2.0)
+    assert tight.lp.A[block.start, tight.vars.enter.ids[0]] == pytest.approx(-3.0)
+    serve_only, x = solve(free_except(tight.lp, ("entry_serve",)), relax=True)
+    assert serve_only == pytest.approx(7.9, abs=1e-6)
+    assert violation(tight.lp, "entry_zone", x) == pytest.approx(1.2, abs=1e-6)
+    with_zone = free_except(tight.lp, ("entry_serve", "entry_zone"))
+    assert solve(with_zone, relax=True)[0] == pytest.approx(6.7, abs=1e-6)
+    assert solve(tight.lp, relax=True)[0] == pytest.approx(6.0, abs=1e-6)
+    assert solve(plain.lp)[0] == pytest.approx(6.0, abs=1e-6)
+    assert solve(tight.lp)[0] == pytest.approx(6.0, abs=1e-6)
+
+
 def test_module_demand(tmp_path: Path) -> None:
     """module_demand: no existing MW, modules of 1 MW at RMB 2 M, 5 ZFLOP of demand.
 
@@ -123,7 +167,7 @@ def test_base_case_same_optimum_and_plain_plan_feasible() -> None:
     x = r_plain.x.copy()
     whole = plain.lp.integer.astype(bool)
     x[whole] = np.round(x[whole])
-    for family in ("entry_serve", "module_demand"):
+    for family in VALID_FAMILIES:
         assert family in tight.lp.row_blocks
         assert violation(tight.lp, family, x) <= 1e-6
     assert tight.lp.max_violation(x) <= 1e-6 * 1e3  # rows in ZFLOP of order 1e5..1e7
