@@ -13,13 +13,13 @@ the LP relaxation's bound (the root LP, before HiGHS's cuts), the objective and 
 that LP leaves; per instance the ratios tight / plain; and over the scenarios (the base
 case excluded) the median of each.  The objectives must agree within 1e-6 relative (a
 tightening must not change the optimum): a disagreement is a failure (exit code 5).
-Writes ``results.md``, ``results.csv`` and ``results.json`` to the output folder, atomically.
+capplan.bench.measures writes ``results.md`` and ``results.json`` to the output folder.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from capplan.bench.measures import MeasureArgs, Measured
 from capplan.model.lp import LinearProgram
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,8 +44,6 @@ class ProofSettings:
     scenarios: list[str | None] = field(default_factory=list)  # None: the model alone
     repeat: int = 3
     time_limit_s: float | None = 600.0
-    out: Path = Path("outputs") / "bench-proof"
-    force: bool = False
 
 
 def default_settings() -> ProofSettings:
@@ -242,50 +241,10 @@ def markdown(result: dict[str, Any]) -> str:
     return "# capplan bench --suite proof\n\n" + head + "\n".join(lines) + tail + note
 
 
-def csv_rows(result: dict[str, Any]) -> str:
-    cols = ["seconds", "nodes", "iterations", "root_lp_bound", "objective", "status"]
-    out = ["instance,formulation," + ",".join(cols)]
-    for r in result["instances"]:
-        for kind in ("plain", "tight"):
-            out.append(f"{r['instance']},{kind}," + ",".join(str(r[kind][c]) for c in cols))
-    return "\n".join(out) + "\n"
-
-
-def write_proof(settings: ProofSettings, result: dict[str, Any]) -> Path:
-    """Write results.md, results.csv and results.json to ``settings.out`` atomically."""
-    from capplan.io import write_atomically
-
-    def fill(folder: Path) -> None:
-        (folder / "results.md").write_text(markdown(result), encoding="utf-8")
-        (folder / "results.csv").write_text(csv_rows(result), encoding="utf-8")
-        text = json.dumps(result, indent=1, default=str)
-        (folder / "results.json").write_text(text, encoding="utf-8")
-
-    return write_atomically(settings.out, fill, settings.force)
-
-
-def main(out: Path | None, force: bool, repeat: int | None, time_limit_s: float | None) -> int:
-    """The CLI's face: run, write, print the summary; the exit code (5 if optima differ)."""
-    from capplan.errors import ExitCode
-    from capplan.io import check_writable
-
+def measure(args: MeasureArgs) -> Measured:
+    """``capplan bench --suite proof``: run, and the tables for results.md (exit 5 when
+    the two formulations' optima differ)."""
     settings = default_settings()
-    if out is not None:
-        settings.out = out
-    settings.force = force
-    if repeat is not None:
-        settings.repeat = repeat
-    if time_limit_s is not None:
-        settings.time_limit_s = time_limit_s
-    check_writable(settings.out, force)
-    result = run_proof(settings)
-    folder = write_proof(settings, result)
-    for key, m in result["scenario_medians"].items():
-        print(
-            f"scenario median {key}: plain {m['plain_median']:.4g}, "
-            f"tight {m['tight_median']:.4g}, ratio {m['ratio_of_medians']:.2f}"
-        )
-    print(f"wrote {folder}/results.md, results.csv, results.json")
-    for line in result["failures"]:
-        print(f"capplan: optima differ: {line}")
-    return int(ExitCode.CHECK_FAILED if result["failures"] else ExitCode.OPTIMAL)
+    settings.repeat = args.repeat
+    result = run_proof(settings, progress=lambda line: print(line, file=sys.stderr))
+    return Measured(markdown(result), result, result["failures"])

@@ -9,9 +9,6 @@
 * ``overhead`` -- capplan's overhead against the solve: generated models HiGHS solves in
   seconds to about a minute at a relative gap of 1e-3, the largest about 370 thousand
   nonzeros.
-* ``proof`` -- the proof of optimality with the formulation before and after the valid
-  inequalities, on the base case and every library scenario: its own runner,
-  :mod:`capplan.bench.proof` (not a :class:`BenchSettings`).
 """
 
 from __future__ import annotations
