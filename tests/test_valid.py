@@ -175,3 +175,20 @@ def test_base_case_same_optimum_and_plain_plan_feasible() -> None:
     assert r_tight.status == "optimal" and r_tight.objective is not None
     assert r_plain.objective is not None
     assert r_tight.objective == pytest.approx(r_plain.objective, rel=1e-6)
+
+
+def test_proof_suite_on_a_tiny_instance(tmp_path: Path) -> None:
+    """The proof suite's runner solves both formulations and checks their optima agree."""
+    from capplan.bench.proof import ProofSettings, markdown, run_proof
+
+    path = case(tmp_path, regions=[region(existing_mw=0, capex_per_mw_m=2.0)])
+    settings = ProofSettings(model=path, scenarios=[None], repeat=2)
+    result = run_proof(settings, progress=lambda _line: None)
+    (rec,) = result["instances"]
+    assert rec["same_optimum"] and result["failures"] == []
+    assert rec["plain"]["objective"] == pytest.approx(3.0, abs=1e-6)
+    assert rec["plain"]["root_lp_bound"] == pytest.approx(4.0, abs=1e-6)
+    assert rec["tight"]["root_lp_bound"] == pytest.approx(3.0, abs=1e-6)
+    assert len(rec["plain"]["seconds_all"]) == 2
+    assert rec["tight"]["rows"] == rec["plain"]["rows"] + 1  # the module_demand row
+    assert "| model |" in markdown(result)
