@@ -14,6 +14,9 @@ side by side in one run, and write ``results.md`` and ``results.json`` to the ou
   (exit code 5 otherwise).
 * ``sweep`` -- sweep throughput with 2 Dask workers against 1, and the share of the
   sweep's time outside the solver (:mod:`capplan.bench.sweep`, docs/sweeps.md).
+* ``proof`` -- the proof of optimality at gap 1e-6 with the formulation before and after
+  the valid inequalities, on the base case and every library scenario
+  (:mod:`capplan.bench.proof`).
 """
 
 from __future__ import annotations
@@ -157,10 +160,18 @@ def sweep(args: MeasureArgs) -> Measured:
     return measure_sweep(args)
 
 
+def proof(args: MeasureArgs) -> Measured:
+    """The proof of optimality, plain against tight formulation (capplan.bench.proof)."""
+    from capplan.bench.proof import measure
+
+    return measure(args)
+
+
 MEASURES: dict[str, Callable[[MeasureArgs], Measured]] = {
     "engine": engine,
     "warm": warm,
     "sweep": sweep,
+    "proof": proof,
 }
 
 

@@ -33,7 +33,7 @@ def bench(
         typer.Option(
             "--suite",
             help="A named set of instances and settings (ci, scale, overhead), or a "
-            "measurement suite (engine, warm, sweep, hedge): docs/benchmarks.md.",
+            "measurement suite (engine, warm, sweep, hedge, proof): docs/benchmarks.md.",
         ),
     ] = None,
     mps: Annotated[

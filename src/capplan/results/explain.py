@@ -37,6 +37,7 @@ from capplan.data.tables import SECONDS_PER_YEAR
 from capplan.model.build import Model
 from capplan.model.families import BY_NAME, ELASTIC, MONEY
 from capplan.model.lp import Block, LinearProgram
+from capplan.model.valid import free_valid_rows
 from capplan.results.marginal import LP_BACKEND
 
 MAX_LINES = 5  # violations listed; the rest are counted
@@ -126,7 +127,7 @@ def explain_infeasible(
 
 def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
     """The program with a priced slack on every row of the elastic families."""
-    lp = model.lp
+    lp = free_valid_rows(model.lp)  # they hold for the model's rows, not with slack
     rows, family, keys, limit, scale, upper = [], [], [], [], [], []
     for name in (f.name for f in ELASTIC):
         block = lp.row_blocks.get(name)

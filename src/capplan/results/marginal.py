@@ -22,6 +22,7 @@ from capplan.backends.base import Result, SolveOptions
 from capplan.model.build import Model
 from capplan.model.families import REPORTED
 from capplan.model.lp import LinearProgram
+from capplan.model.valid import free_valid_rows
 
 KEY_COLUMNS = ["period", "region", "part", "market", "segment", "campaign", "vendor"]
 LP_BACKEND = {
@@ -63,7 +64,8 @@ def fixed_entry_lp(model: Model, x: np.ndarray) -> LinearProgram:
         entered = lp.A[gate.slice][:, ids] @ np.round(x[ids]) < 0  # -U * sum enter < 0
         row_ub[gate.slice] = np.where(entered, np.inf, row_ub[gate.slice])
     relaxed = lp.with_bounds(lb, ub, np.zeros(lp.num_vars, dtype=bool))
-    return dataclasses.replace(relaxed, row_ub=row_ub)
+    # the valid inequalities hold for whole units only: not in this LP
+    return free_valid_rows(dataclasses.replace(relaxed, row_ub=row_ub))
 
 
 def marginal_values(

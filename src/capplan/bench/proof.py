@@ -1,0 +1,250 @@
+"""``capplan bench --suite proof``: the proof of optimality, plain against tight formulation.
+
+Each instance (the base case and every library scenario, ``capplan solve models/base.yaml
+-s NAME``) is built twice, ``build_model(tables, tighten=False)`` (the plain formulation)
+and ``build_model(tables, tighten=True)`` (with :mod:`capplan.model.valid`),
+and both programs are solved by HiGHS through highspy with the same settings: relative
+gap 1e-6, absolute gap 1e-9, one thread, seed 0, no output.  The two are solved one after
+the other, ``repeat`` times each, alternating, so that both see the same machine load.
+
+Per instance and formulation it records the solver's own seconds (median of the
+repeats), branch-and-bound nodes and simplex iterations (deterministic work measures),
+the LP relaxation's bound (the root LP, before HiGHS's cuts), the objective and the gap
+that LP leaves; per instance the ratios tight / plain; and over the scenarios (the base
+case excluded) the median of each.  The objectives must agree within 1e-6 relative (a
+tightening must not change the optimum): a disagreement is a failure (exit code 5).
+capplan.bench.measures writes ``results.md`` and ``results.json`` to the output folder.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from capplan.bench.measures import MeasureArgs, Measured
+from capplan.model.lp import LinearProgram
+
+ROOT = Path(__file__).resolve().parents[3]
+BASE = ROOT / "models" / "base.yaml"
+SCENARIOS = ROOT / "models" / "scenarios"
+GAP = 1e-6
+AGREE = 1e-6  # relative difference allowed between the two optima
+
+
+@dataclass
+class ProofSettings:
+    model: Path = BASE
+    scenarios: list[str | None] = field(default_factory=list)  # None: the model alone
+    repeat: int = 3
+    time_limit_s: float | None = 600.0
+
+
+def default_settings() -> ProofSettings:
+    """The base case and every scenario of models/scenarios, by name."""
+    names = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+    return ProofSettings(scenarios=[None, *names])
+
+
+def highs_solve(
+    lp: LinearProgram, *, relax: bool = False, time_limit_s: float | None = None
+) -> dict[str, Any]:
+    """Solve ``lp`` with highspy (the settings of the module docstring)."""
+    import highspy
+
+    h = highspy.Highs()
+    for key, value in (
+        ("output_flag", False),
+        ("mip_rel_gap", GAP),
+        ("mip_abs_gap", 1e-9),
+        ("threads", 1),
+        ("random_seed", 0),
+    ):
+        h.setOptionValue(key, value)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    inf = highspy.kHighsInf
+    A = lp.A.tocsr()
+    m = highspy.HighsLp()
+    m.num_col_, m.num_row_ = lp.num_vars, lp.num_rows
+    m.col_cost_, m.offset_ = lp.c, lp.c0
+    m.col_lower_ = np.where(np.isfinite(lp.col_lb), lp.col_lb, -inf)
+    m.col_upper_ = np.where(np.isfinite(lp.col_ub), lp.col_ub, inf)
+    m.row_lower_ = np.where(np.isfinite(lp.row_lb), lp.row_lb, -inf)
+    m.row_upper_ = np.where(np.isfinite(lp.row_ub), lp.row_ub, inf)
+    m.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    m.a_matrix_.start_, m.a_matrix_.index_, m.a_matrix_.value_ = A.indptr, A.indices, A.data
+    m.sense_ = highspy.ObjSense.kMaximize if lp.maximize else highspy.ObjSense.kMinimize
+    if not relax:
+        kinds = highspy.HighsVarType
+        m.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in lp.integer]
+    h.passModel(m)
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    info = h.getInfo()
+    return {
+        "status": h.modelStatusToString(h.getModelStatus()),
+        "objective": float(info.objective_function_value),
+        "bound": float(info.mip_dual_bound) if not relax else float(info.objective_function_value),
+        "nodes": int(info.mip_node_count) if not relax else 0,
+        "iterations": int(info.simplex_iteration_count),
+        "seconds": seconds,
+    }
+
+
+def instance_record(
+    name: str, plain: LinearProgram, tight: LinearProgram, settings: ProofSettings
+) -> dict[str, Any]:
+    """Both formulations of one instance, solved alternately ``repeat`` times."""
+    runs: dict[str, list[dict[str, Any]]] = {"plain": [], "tight": []}
+    for _ in range(max(1, settings.repeat)):
+        for kind, lp in (("plain", plain), ("tight", tight)):
+            runs[kind].append(highs_solve(lp, time_limit_s=settings.time_limit_s))
+    rec: dict[str, Any] = {"instance": name}
+    for kind, lp in (("plain", plain), ("tight", tight)):
+        first = runs[kind][0]
+        root = highs_solve(lp, relax=True)["objective"]
+        rec[kind] = {
+            "status": first["status"],
+            "objective": first["objective"],
+            "bound": first["bound"],
+            "root_lp_bound": root,
+            "root_gap": abs(root - first["objective"]) / max(1.0, abs(first["objective"])),
+            "nodes": first["nodes"],
+            "iterations": first["iterations"],
+            "seconds": statistics.median(r["seconds"] for r in runs[kind]),
+            "seconds_all": [r["seconds"] for r in runs[kind]],
+            "rows": lp.num_rows,
+            "nonzeros": lp.num_nonzeros,
+        }
+    p, t = rec["plain"], rec["tight"]
+    rec["ratio"] = {
+        key: (t[key] / p[key] if p[key] else float("nan"))
+        for key in ("seconds", "nodes", "iterations")
+    }
+    diff = abs(t["objective"] - p["objective"]) / max(1.0, abs(p["objective"]))
+    rec["same_optimum"] = bool(
+        diff <= AGREE and p["status"] == "Optimal" and t["status"] == "Optimal"
+    )
+    return rec
+
+
+def run_proof(settings: ProofSettings, progress: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the suite (see the module docstring); returns what it writes to results.json."""
+    from capplan.bench.baseline import machine_info
+    from capplan.model.build import build_model
+    from capplan.pipeline import load
+
+    records = []
+    for n, scenario in enumerate(settings.scenarios):
+        name = scenario or settings.model.stem
+        _, tables = load(settings.model, [scenario] if scenario else [], allow_outside=True)
+        plain = build_model(tables, tighten=False).lp
+        tight = build_model(tables, tighten=True).lp
+        rec = instance_record(name, plain, tight, settings)
+        rec["scenario"] = scenario is not None
+        records.append(rec)
+        progress(f"[{n + 1}/{len(settings.scenarios)}] {_line(rec)}")
+    scen = [r for r in records if r["scenario"]]
+    summary: dict[str, Any] = {}
+    if scen:
+        for key in ("seconds", "nodes", "iterations"):
+            plain_med = statistics.median(r["plain"][key] for r in scen)
+            tight_med = statistics.median(r["tight"][key] for r in scen)
+            summary[key] = {
+                "plain_median": plain_med,
+                "tight_median": tight_med,
+                "ratio_of_medians": tight_med / plain_med if plain_med else float("nan"),
+                "median_ratio": statistics.median(r["ratio"][key] for r in scen),
+            }
+    failures = [
+        f"{r['instance']}: plain {r['plain']['status']} {r['plain']['objective']:.10g}, "
+        f"tight {r['tight']['status']} {r['tight']['objective']:.10g}"
+        for r in records
+        if not r["same_optimum"]
+    ]
+    return {
+        "settings": {
+            "model": str(settings.model),
+            "scenarios": settings.scenarios,
+            "repeat": settings.repeat,
+            "time_limit_s": settings.time_limit_s,
+            "gap": GAP,
+            "solver": "highspy " + _highs_version(),
+        },
+        "machine": machine_info(),
+        "instances": records,
+        "scenario_medians": summary,
+        "failures": failures,
+    }
+
+
+def _highs_version() -> str:
+    import highspy
+
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def _line(rec: dict[str, Any]) -> str:
+    p, t = rec["plain"], rec["tight"]
+    return (
+        f"{rec['instance']}: plain {p['seconds']:.2f} s {p['nodes']} nodes, tight "
+        f"{t['seconds']:.2f} s {t['nodes']} nodes, ratio {rec['ratio']['seconds']:.2f}"
+        + ("" if rec["same_optimum"] else "  OPTIMA DIFFER")
+    )
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The tables of results.md."""
+    head = (
+        "| instance | plain s | tight s | ratio s | plain nodes | tight nodes | ratio nodes "
+        "| plain LP iters | tight LP iters | plain root LP | tight root LP | objective | same |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    lines = []
+    for r in result["instances"]:
+        p, t, q = r["plain"], r["tight"], r["ratio"]
+        lines.append(
+            f"| {r['instance']} | {p['seconds']:.2f} | {t['seconds']:.2f} | {q['seconds']:.2f} "
+            f"| {p['nodes']} | {t['nodes']} | {q['nodes']:.2f} | {p['iterations']} "
+            f"| {t['iterations']} | {p['root_lp_bound']:.1f} ({100 * p['root_gap']:.2f}%) "
+            f"| {t['root_lp_bound']:.1f} ({100 * t['root_gap']:.2f}%) | {t['objective']:.4f} "
+            f"| {'yes' if r['same_optimum'] else 'NO'} |"
+        )
+    med = result["scenario_medians"]
+    tail = ""
+    if med:
+        tail = (
+            "\n\nMedian over the scenarios (base case excluded):\n\n"
+            "| measure | plain | tight | ratio of medians | median of ratios |\n"
+            "|---|---|---|---|---|\n"
+        )
+        for key, m in med.items():
+            tail += (
+                f"| {key} | {m['plain_median']:.4g} | {m['tight_median']:.4g} "
+                f"| {m['ratio_of_medians']:.2f} | {m['median_ratio']:.2f} |\n"
+            )
+    s = result["settings"]
+    note = (
+        f"\n{s['solver']}, relative gap {s['gap']:g}, one thread, seed 0; seconds are the "
+        f"median of {s['repeat']} alternating solves; root LP = the LP relaxation's bound "
+        "(its gap to the optimum in brackets).\n"
+    )
+    return "# capplan bench --suite proof\n\n" + head + "\n".join(lines) + tail + note
+
+
+def measure(args: MeasureArgs) -> Measured:
+    """``capplan bench --suite proof``: run, and the tables for results.md (exit 5 when
+    the two formulations' optima differ)."""
+    settings = default_settings()
+    settings.repeat = args.repeat
+    result = run_proof(settings, progress=lambda line: print(line, file=sys.stderr))
+    return Measured(markdown(result), result, result["failures"])
