@@ -10,8 +10,6 @@ value exactly as written), as on the solve report.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from capplan.errors import InputError, OutputExistsError, Problem
+from capplan.io import write_file_atomically
 from capplan.report.html import CSP, CSS
 
 REPORT_FILE = "report.html"
@@ -136,15 +135,5 @@ def write_hedge_report(folder: Path, out: Path | None, force: bool) -> Path:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError([Problem(str(folder / "summary.json"), "", str(exc))]) from None
-    html = page(folder, summary)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{REPORT_FILE}.tmp-", dir=target_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomically(target, page(folder, summary), force=force)
     return target
