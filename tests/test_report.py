@@ -183,7 +183,7 @@ def test_solve_report_writes_the_page_and_its_charts(runs: list[Path]) -> None:
     files = {p.stem: p for p in (base / "charts").glob("*.png")}
     expected = {
         "capex", "budget", "fleet_by_part", "fleet_by_origin", "demand_by_zone",
-        "power_by_region", "campaigns", "marginal_values",
+        "power_by_region", "campaigns", "marginal_values", "npv_bridge", "cash_flow",
     }  # fmt: skip
     assert set(charts) == expected == set(files)
     for name, src in charts.items():
@@ -194,7 +194,8 @@ def test_solve_report_writes_the_page_and_its_charts(runs: list[Path]) -> None:
             assert img.format == "PNG" and img.width >= 600 and img.height >= 300
     # the tables a planner looks for are on the page
     html = (base / "report.html").read_text()
-    for table in ["investments", "budget", "fleet", "demand", "campaigns", "marginal_values"]:
+    tables = ["investments", "budget", "fleet", "demand", "campaigns", "marginal_values"]
+    for table in [*tables, "cash_flow", "npv_bridge"]:
         assert f'data-table="{table}"' in html, table
 
 
@@ -226,7 +227,7 @@ def test_the_page_is_self_contained(runs: list[Path]) -> None:
     assert not re.search(r"(?i)(?<![\w-])(?:src|href)\s*=\s*\"(?!data:image/png;base64,|#)", html)
     assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
     assert "default-src 'none'" in html  # the browser itself refuses anything else
-    assert len(page.images) == 8
+    assert len(page.images) == 10
 
 
 def test_comparison_of_several_runs(runs: list[Path], compare: Path) -> None:

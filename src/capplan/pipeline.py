@@ -32,6 +32,7 @@ from capplan.results import tables as rt
 from capplan.results.explain import Explanation, explain_infeasible
 from capplan.results.kpis import kpis
 from capplan.results.marginal import marginal_values
+from capplan.results.money import money_summary, money_tables
 
 EXIT_FOR_STATUS = {
     Status.OPTIMAL: ExitCode.OPTIMAL,
@@ -212,6 +213,7 @@ def result_tables(model: Model, x: np.ndarray) -> dict[str, pd.DataFrame]:
         "training": rt.training(model, x),
         "campaigns": rt.campaigns(model, x),
         "budget": rt.budget(model, x),
+        **money_tables(model, x),
     }
 
 
@@ -291,4 +293,5 @@ def summary(
         regions = model.tables.regions
         out["kpis"] = kpis(tables, pv, list(regions.index[regions["market"] == "china"]))
         out["present_values"] = {k: round(v, 6) for k, v in pv.items()}
+        out["money"] = money_summary(tables, config.model.finance.residual_value)
     return out

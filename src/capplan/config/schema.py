@@ -78,6 +78,12 @@ class Finance(_Yaml):
     carbon_price_rmb_per_t: float = Field(
         0.0, ge=0, description="Carbon price added to power cost, RMB per tCO2."
     )
+    residual_value: Literal["straight_line", "none", "earnings"] = Field(
+        "straight_line",
+        description="Value of assets at the horizon's end: straight_line (purchase price "
+        "times remaining life share), none, or earnings (PV of the final period's net "
+        "earnings continued for half the parts' life; docs/model.md).",
+    )
 
 
 class Objective(_Yaml):

@@ -78,7 +78,7 @@ def summary_number(
     if key in GAP_KEYS:
         shown = f"{value:.2g}"
     else:
-        shown = number(value, share=summary_unit(key) == "share", scale=scale)
+        shown = number(value, share=summary_unit(key).startswith("share"), scale=scale)
     extra = {"data_scale": repr(scale)} if scale != 1.0 else {}
     attrs = _attrs(
         data_src="summary.json", data_run=run_index, data_key=key, data_v=_json_text(value), **extra
@@ -239,6 +239,8 @@ def run_section(
     def fig(name: str) -> str:
         return figure_html(*charts[name]) if name in charts else ""
 
+    from capplan.report.money_html import money_section  # it uses this module's helpers
+
     t = run.tables
     mv = t["marginal_values"]
     values = mv["marginal_value"].to_numpy(dtype=float)
@@ -248,6 +250,7 @@ def run_section(
         f'<section id="{anchor}"><h2>{escape(label)}: {escape(model_name(run))}</h2>',
         status_line(i, run),
         kpi_cards(i, run),
+        money_section(i, run, anchor, fig),
         f'<h3 id="{anchor}-capex">Capex by period, region and category</h3>',
         fig("capex"),
         _details(i, run, "investments"),
@@ -361,6 +364,7 @@ def page(
     for label, anchor in zip(labels, anchors, strict=True):
         prefix = f"{label}: " if several else ""
         nav += [
+            f'<a href="#{anchor}-money">{escape(prefix)}money</a>',
             f'<a href="#{anchor}-capex">{escape(prefix)}capex</a>',
             f'<a href="#{anchor}-budget">{escape(prefix)}budget</a>',
             f'<a href="#{anchor}-fleet">{escape(prefix)}fleet</a>',

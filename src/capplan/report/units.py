@@ -102,9 +102,34 @@ COLUMN_UNITS: dict[str, dict[str, str]] = {
         "slack": "model unit of the family",
         "binding": "bool",
     },
+    "cash_flow": {
+        "period": "-",
+        "start_years": "years",
+        "mid_years": "years",
+        "capex_rmb_m": "RMB M, nominal",
+        "opex_rmb_m": "RMB M, nominal",
+        "revenue_rmb_m": "RMB M, nominal",
+        "late_penalty_rmb_m": "RMB M, nominal",
+        "residual_rmb_m": "RMB M, at the horizon's end",
+        "net_rmb_m": "RMB M, nominal",
+        "capex_pv_rmb_m": "RMB M, present value",
+        "opex_pv_rmb_m": "RMB M, present value",
+        "revenue_pv_rmb_m": "RMB M, present value",
+        "late_penalty_pv_rmb_m": "RMB M, present value",
+        "residual_pv_rmb_m": "RMB M, present value",
+        "net_pv_rmb_m": "RMB M, present value",
+    },
+    "npv_bridge": {
+        "item": "-",
+        "label": "-",
+        "kind": "-",
+        "pv_rmb_m": "RMB M, present value",
+    },
 }
 
 TABLES: tuple[str, ...] = tuple(COLUMN_UNITS)
+# Tables that run folders written before them lack: read when present.
+OPTIONAL_TABLES = frozenset({"cash_flow", "npv_bridge"})
 
 # summary.json key (dotted) -> unit, as documented in docs/outputs.md
 SUMMARY_UNITS: dict[str, str] = {
@@ -154,6 +179,17 @@ SUMMARY_UNITS: dict[str, str] = {
     "kpis.energy_mwh": "MWh",
 }
 PRESENT_VALUE_UNIT = "RMB M, present value"  # every present_values.* key
+MONEY_UNITS: dict[str, str] = {
+    "residual_method": "-",
+    "residual_method_text": "-",
+    "npv_rmb_m": "RMB M, present value",
+    "npv_without_residual_rmb_m": "RMB M, present value",
+    "residual_pv_rmb_m": "RMB M, present value",
+    "irr": "share a year",
+    "irr_without_residual": "share a year",
+    "payback_years": "years",
+    "discounted_payback_years": "years",
+}
 
 
 def column_unit(table: str, column: str) -> str:
@@ -165,6 +201,8 @@ def summary_unit(key: str) -> str:
     """The documented unit of a dotted summary.json key ('' if not documented)."""
     if key.startswith("present_values."):
         return PRESENT_VALUE_UNIT
+    if key.startswith("money."):
+        return MONEY_UNITS.get(key.removeprefix("money."), "")
     if key.startswith("versions."):
         return SUMMARY_UNITS["versions"]
     return SUMMARY_UNITS.get(key, "")

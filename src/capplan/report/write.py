@@ -20,6 +20,7 @@ from pathlib import Path
 from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
 from capplan.report.html import page
+from capplan.report.money_charts import money_charts
 from capplan.report.rundata import RunData, read_run
 
 REPORT_FILE = "report.html"
@@ -92,7 +93,8 @@ def build(runs: Sequence[RunData]) -> tuple[str, dict[str, bytes]]:
     per_run = []
     for run, label in zip(runs, labels, strict=True):
         prefix = f"{_safe(label)}-" if several else ""
-        per_run.append({c.name: keep(c, prefix) for c in run_charts(run, colours)})
+        charts = [*run_charts(run, colours), *money_charts(run)]
+        per_run.append({c.name: keep(c, prefix) for c in charts})
     compare = [keep(c, "") for c in compare_charts(runs, labels)] if several else []
     return page(runs, labels, per_run, compare), files
 

@@ -51,7 +51,7 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
     """(key, value, unit) for the summary sheet: headline keys first, then the rest."""
     flat = dict(flatten(summary))
     order = [k for k in SUMMARY_FIRST if k in flat]
-    order += [k for k in flat if k.startswith(("solver.", "kpis.", "present_values."))]
+    order += [k for k in flat if k.startswith(("money.", "kpis.", "present_values.", "solver."))]
     order += [k for k in flat if k not in order]
     return [(k, _cell(flat[k]), summary_unit(k)) for k in order]
 
@@ -92,7 +92,7 @@ def workbook(run: RunData) -> Workbook:
     _finish(
         ws, [max(len(str(r[i] or "")) for r in [("key", "value", "unit"), *rows]) for i in range(3)]
     )
-    for table in TABLES:
+    for table in [t for t in TABLES if t in run.tables]:
         frame = run.tables[table]
         ws = wb.create_sheet(table)
         heads = [header(table, c) for c in frame.columns]
