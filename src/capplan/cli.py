@@ -217,6 +217,7 @@ def validate(
     Example: capplan validate models/base.yaml --scenario nvidia_ban
     """
     from capplan.config.readers import show_path
+    from capplan.config.rows import notes as new_row_notes
     from capplan.pipeline import load
 
     def body() -> None:
@@ -228,6 +229,8 @@ def validate(
             f"{len(tables.periods)} periods, {len(tables.campaigns)} campaigns; "
             f"input hash {config.input_hash[:12]})"
         )
+        for line in new_row_notes(config.tables):
+            typer.echo(f"note: {line}")
 
     _guard(body)
 

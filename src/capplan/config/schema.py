@@ -321,6 +321,19 @@ class TableEdit(_Yaml):
     )
 
 
+class RowRemoval(_Yaml):
+    """Remove the rows of an input table that match ``where`` (as in :class:`TableEdit`).
+
+    Removing a region also removes its eligibility rows; removing a part, its supply and
+    eligibility rows.  Example: ``{table: regions, where: {region: Mexico}}``.
+    """
+
+    table: TableName = Field(description="Input table to remove rows from.")
+    where: dict[Name, Cell | list[Cell] | PeriodRange] = Field(
+        description="Column -> value, list of values, or {from, to} for period."
+    )
+
+
 class ScenarioFile(_Yaml):
     """A scenario file (models/scenarios/*.yaml): what changes relative to a model."""
 
@@ -334,8 +347,16 @@ class ScenarioFile(_Yaml):
         description="Keys of the model file to change (deep merge); a 'policy' section "
         "changes keys of policy.yaml.",
     )
+    remove: list[RowRemoval] = Field(
+        default_factory=list, description="Rows to remove, applied first (docs/scenarios.md)."
+    )
+    add: dict[TableName, list[dict[Name, Cell | None]]] = Field(
+        default_factory=dict,
+        description="Table -> new rows, added after the removals; rows a new region, part "
+        "or zone needs and does not state get documented defaults (docs/scenarios.md).",
+    )
     edits: list[TableEdit] = Field(
-        default_factory=list, description="Edits of input table rows, applied in order."
+        default_factory=list, description="Edits of input table rows, applied last, in order."
     )
 
 
