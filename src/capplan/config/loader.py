@@ -35,6 +35,7 @@ from capplan.config.readers import (  # re-exported: the loader's public names
     validation_problems,
 )
 from capplan.config.schema import TABLE_ROWS, InputFiles, ModelFile, Policy
+from capplan.config.spreadsheet import is_workbook, workbook_policy
 from capplan.errors import InputError, Problem, ProblemCollector
 
 __all__ = [
@@ -138,6 +139,8 @@ def _input_files(comp: Composition, inputs: InputFiles) -> dict[str, Path]:
     outside = comp.outside(root, ("inputs", "dir"), inputs.dir)
     if outside is not None:
         raise InputError([outside])
+    if is_workbook(root) and root.is_file():  # one workbook holds every table and the policy
+        return dict.fromkeys([*TABLE_ROWS, "policy"], root)
     if not root.is_dir():
         file, key = comp.locate_model(("inputs", "dir"))
         raise input_error(
@@ -158,7 +161,8 @@ def _read_policy(comp: Composition, path: Path, collector: ProblemCollector) -> 
     """policy.yaml with the scenarios' and ``--set`` policy keys merged on."""
     display = show_path(path)
     try:
-        raw = comp.policy_over(read_yaml(path, display))
+        source = workbook_policy(path, display) if is_workbook(path) else read_yaml(path, display)
+        raw = comp.policy_over(source)
         policy: Policy = validate_yaml(Policy, raw, display, comp.policy_locator(display))
         return policy
     except InputError as exc:

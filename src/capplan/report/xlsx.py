@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from capplan.errors import OutputExistsError
+from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.report.rundata import RunData, flatten, read_run
 from capplan.report.units import PLAIN, TABLES, column_unit, header, summary_unit
 
@@ -167,3 +167,68 @@ def write_xlsx(run_dir: str | Path, out: str | Path | None = None, force: bool =
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return target
+
+
+def write_inputs_xlsx(
+    model: str | Path, target: str | Path, force: bool = False, allow_outside: bool = False
+) -> Path:
+    """Write a model's input tables and policy as one workbook that ``inputs.dir`` may name.
+
+    Cells hold the files' values (numbers as numbers); solving from the workbook gives the
+    same tables as solving from the files.  Written atomically, with fixed dates.
+    """
+    from capplan.config.loader import load_config
+    from capplan.config.readers import _read_rows, read_yaml, show_path
+    from capplan.config.schema import TABLE_ROWS
+    from capplan.config.spreadsheet import (
+        inputs_workbook,
+        is_workbook,
+        trim_trailing,
+        workbook_policy,
+        workbook_rows,
+    )
+
+    out = Path(target)
+    if not is_workbook(out):
+        raise InputError([Problem("command line", "--inputs", f"{out}: expected a .xlsx file")])
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists: pass --force to replace it")
+    config = load_config(model, allow_outside=allow_outside)
+    tables = {}
+    for name in TABLE_ROWS:
+        path = config.files[name]
+        shown = show_path(path)
+        rows = (
+            workbook_rows(path, name, shown)
+            if is_workbook(path)
+            else _read_rows(path, shown, list(TABLE_ROWS[name].model_fields))
+        )
+        tables[name] = trim_trailing(rows, shown)[0]
+    policy_path = config.files["policy"]
+    shown = show_path(policy_path)
+    policy = (
+        workbook_policy(policy_path, shown)
+        if is_workbook(policy_path)
+        else read_yaml(policy_path, shown)
+    )
+    buf = io.BytesIO()
+    wb = inputs_workbook(tables, policy)
+    props = wb.properties
+    props.creator = "capplan"
+    props.created = props.modified = FIXED_TIME
+    wb.save(buf)
+    _write_atomically(out, _fixed_zip(buf.getvalue()))
+    return out
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
