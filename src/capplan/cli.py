@@ -51,6 +51,12 @@ OutsideOpt = Annotated[
     bool,
     typer.Option("--allow-outside", help="Let extends: and input paths leave the project folder."),
 ]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Values outside their plausible range are errors (exit 2), not warnings."
+    ),
+]
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:
@@ -141,6 +147,7 @@ def solve(
             "(.mps) or CPLEX LP (.lp), by suffix; written for infeasible models too.",
         ),
     ] = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Solve a model and write its plan, marginal values and summary to a run folder.
 
@@ -171,10 +178,14 @@ def solve(
                 sets=set_ or [],
                 allow_outside=allow_outside,
                 export=export,
+                strict=strict,
             )
             if report and run.out_dir is not None:
                 progress.stage("report", "")
                 made = write_report([run.out_dir])
+        if not as_json:
+            for warning in run.config.warnings:
+                typer.echo(f"capplan: warning: {warning}", err=True)
         if as_json:
             typer.echo(summary_json(run), nl=False)
         elif not quiet:
@@ -210,9 +221,10 @@ def validate(
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
     allow_outside: OutsideOpt = False,
+    strict: StrictOpt = False,
 ) -> None:
     """Check a model file (with its scenarios and --set values) and its input tables
-    without solving.
+    without solving; values outside their plausible range are warnings.
 
     Example: capplan validate models/base.yaml --scenario nvidia_ban
     """
@@ -221,7 +233,9 @@ def validate(
     from capplan.pipeline import load
 
     def body() -> None:
-        config, tables = load(model, scenario or [], set_ or [], allow_outside)
+        config, tables = load(model, scenario or [], set_ or [], allow_outside, strict)
+        for warning in config.warnings:
+            typer.echo(f"capplan: warning: {warning}", err=True)
         named = "".join(f" + {name}" for name in config.scenarios)
         typer.echo(
             f"{show_path(config.model_path)}{named}: valid ({len(tables.regions)} regions, "

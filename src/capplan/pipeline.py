@@ -67,10 +67,14 @@ def load(
     scenarios: Sequence[str] = (),
     sets: Sequence[str] = (),
     allow_outside: bool = False,
+    strict: bool = False,
 ) -> tuple[Config, Tables]:
     """Validate a model file with its scenarios, ``--set`` values and inputs, and derive
-    the model's tables (precedence: docs/scenarios.md)."""
+    the model's tables (precedence: docs/scenarios.md).  ``strict``: a value outside its
+    plausible range (``config.warnings``) is an error."""
     config = load_config(model_path, scenarios, sets, allow_outside)
+    if strict and config.warnings:
+        raise InputError(config.warnings)
     return config, build_tables(config)
 
 
@@ -89,6 +93,7 @@ def solve(
     sets: Sequence[str] = (),
     allow_outside: bool = False,
     export: str | Path | None = None,
+    strict: bool = False,
 ) -> Run:
     """Solve a model and (unless ``write=False``) write its run folder.
 
@@ -108,7 +113,7 @@ def solve(
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     stage("load", "")
-    config, tables = load(model_path, scenarios, sets, allow_outside)
+    config, tables = load(model_path, scenarios, sets, allow_outside, strict)
     times["load_s"] = time.perf_counter() - t0
 
     settings = config.model.solver

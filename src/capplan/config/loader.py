@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from capplan.config import plausible
 from capplan.config.checks import cross_check
 from capplan.config.edits import apply_edits
 from capplan.config.layers import Composition, compose
@@ -69,6 +70,7 @@ class Config:
     input_hash: str
     scenarios: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # values outside their plausible range (plausible.py)
 
     @property
     def label(self) -> str:
@@ -130,6 +132,7 @@ def load_config(
         hash_files(files, settings),
         comp.names,
         tuple(comp.sets),
+        tuple(_relocate(plausible.check(model, tables, names), comp, names)),
     )
 
 
