@@ -21,17 +21,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from capplan.report import palette
 from capplan.report.rundata import RunData
 
 DPI = 100
 CATEGORY_COLOURS = {"data_centre": "#7f8c8d", "region_entry": "#34495e", "accelerators": "#2e86c1"}
 ORIGIN_COLOURS = {"domestic": "#c0392b", "Nvidia": "#76b900", "other foreign": "#95a5a6"}
 SERVED, UNSERVED = "#2e86c1", "#e5e8e8"
-PALETTE = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,8 +54,8 @@ def periods_of(run: RunData) -> list[str]:
 
 
 def part_colours(parts: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per part name (sorted), the same in every chart of a report."""
-    return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(sorted(set(parts)))}
+    """A fixed colour per part name, the same in every chart of every report (palette.py)."""
+    return palette.part_colours(parts)
 
 
 def _stack(
