@@ -19,6 +19,7 @@ from pathlib import Path
 
 from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
+from capplan.report.compare_folder import comparison_page, is_comparison, read_comparison
 from capplan.report.html import page
 from capplan.report.money_charts import money_charts
 from capplan.report.rundata import RunData, read_run
@@ -108,8 +109,10 @@ def write_report(
         raise InputError([Problem("command line", "RUN", "give at least one run folder")])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
-    runs = [read_run(d) for d in dirs]
-    html, files = build(runs)
+    if len(dirs) == 1 and is_comparison(dirs[0]):  # a folder written by capplan compare
+        html, files = comparison_page(read_comparison(dirs[0])), dict[str, bytes]()
+    else:
+        html, files = build([read_run(d) for d in dirs])
     folder.mkdir(parents=True, exist_ok=True)
     tmp_charts = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.tmp-", dir=folder))
     os.chmod(tmp_charts, 0o755)

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from capplan.errors import InputError, OutputExistsError, Problem
+from capplan.report.compare_folder import comparison_workbook, is_comparison, read_comparison
 from capplan.report.rundata import RunData, flatten, read_run
 from capplan.report.units import PLAIN, TABLES, column_unit, header, summary_unit
 
@@ -152,9 +153,14 @@ def write_xlsx(run_dir: str | Path, out: str | Path | None = None, force: bool =
         )
     if target.exists() and target.is_dir():
         raise OutputExistsError(f"{target} is a folder; --out names the workbook file")
-    run = read_run(folder)
     buf = io.BytesIO()
-    workbook(run).save(buf)
+    if is_comparison(folder):  # a folder written by capplan compare: the "why" first
+        book = comparison_workbook(read_comparison(folder))
+    else:
+        book = workbook(read_run(folder))
+    book.properties.creator = "capplan"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.save(buf)
     data = _fixed_zip(buf.getvalue())
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
