@@ -137,8 +137,8 @@ def assert_optimal(result: Result, objective: float, x: list[float] | None = Non
 
 
 def test_required_backends_are_available() -> None:
-    """OR-Tools and PuLP are dependencies, so these five must work everywhere."""
-    assert {"highs", "scip", "glop", "pdlp", "cbc"} <= set(AVAILABLE)
+    """highspy, OR-Tools and PuLP are dependencies, so these six must work everywhere."""
+    assert {"highs", "highs-ortools", "scip", "glop", "pdlp", "cbc"} <= set(AVAILABLE)
 
 
 def test_unknown_backend_names_the_known_ones() -> None:
@@ -151,21 +151,29 @@ def test_backend_table() -> None:
     assert list(rows) == list(BACKENDS)
     assert rows["highs"] == {
         "name": "highs",
-        "family": "ortools",
+        "family": "highspy",
         "available": True,
         "mip": True,
-        "duals": False,
-        "bound": False,
+        "duals": True,
+        "bound": True,
+        "incumbent_at_limit": True,
+        "warm_start": True,
+        "interrupt": True,
+        "progress": True,
     }
+    assert rows["highs-ortools"]["bound"] is False and rows["highs-ortools"]["duals"] is False
     assert rows["glop"]["mip"] is False and rows["glop"]["duals"] is True
     assert rows["cbc"]["family"] == "pulp" and rows["cbc"]["bound"] is True
     assert {r["name"] for r in rows.values() if r["available"]} == set(AVAILABLE)
 
 
 def test_importing_backends_does_not_import_solvers() -> None:
-    code = "import sys, capplan.backends; print('ortools' in sys.modules, 'pulp' in sys.modules)"
+    code = (
+        "import sys, capplan.backends; "
+        "print('ortools' in sys.modules, 'pulp' in sys.modules, 'highspy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]
 
 
 def test_unavailable_backend_reports_error() -> None:
@@ -457,8 +465,8 @@ def test_cbc_solution_has_eight_decimals() -> None:
     assert 1e-10 < abs(result.x[0] - 1 / 3) < 1e-8
 
 
-def test_highs_gap_is_set_and_mip_reports_no_bound() -> None:
-    result = solve("highs", small_mip())
+def test_highs_ortools_gap_is_set_and_mip_reports_no_bound() -> None:
+    result = solve("highs-ortools", small_mip())
     assert result.bound is None and result.gap is None
     assert "mip_rel_gap=1e-06" in str(result.options["solver_parameters"])
 
@@ -568,3 +576,12 @@ def test_fact_cbc_seed_zero_means_time_of_day() -> None:
     for option in ("-randomSeed??", "-randomCbcSeed??"):
         text = subprocess.run([cbc, option, "-stop"], capture_output=True, text=True).stdout
         assert "special value of 0" in text and "time of the day" in " ".join(text.split())
+
+
+def test_model_file_accepts_exactly_the_mip_backends() -> None:
+    """The schema's solver.backend choices are the registry's MIP backends."""
+    from typing import get_args
+
+    from capplan.config.schema import MipBackend
+
+    assert set(get_args(MipBackend)) == {n for n, cls in BACKENDS.items() if cls.features.mip}

@@ -77,8 +77,10 @@ def test_summary_sheet_has_status_gap_solver_hash_and_kpis(
     rows = {r[0]: (r[1], r[2]) for r in load_workbook(workbook_path)["summary"].iter_rows(
         min_row=2, values_only=True)}  # fmt: skip
     assert rows["status"][0] == summary["status"] == "optimal"
-    assert rows["gap_at_most"] == (summary["gap_at_most"], "share")
-    assert rows["gap"][0] is None  # HiGHS reports no bound: the gap is unknown, not 0
+    assert rows["gap_at_most"] == (pytest.approx(summary["gap_at_most"], rel=1e-12), "share")
+    gap, unit = rows["gap"]  # HiGHS reports its bound and gap (Excel keeps 15 digits)
+    assert (gap, unit) == (pytest.approx(summary["gap"], rel=1e-12), "share")
+    assert summary["gap"] <= 1e-6
     assert rows["solver.backend"][0] == "highs"
     assert rows["input_hash"][0] == summary["input_hash"]
     for key, value in summary["kpis"].items():

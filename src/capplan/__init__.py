@@ -1,10 +1,8 @@
-"""capplan: plan cloud capacity and capital spending as a linear / mixed-integer program."""
+"""capplan: plan cloud capacity and capital spending as a linear / mixed-integer program.
 
-from importlib.metadata import PackageNotFoundError, version
+The steps, in memory: :mod:`capplan.library` (load, edit, build, solve, analyse, write).
+"""
 
-try:
-    __version__ = version("capplan")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+__version__ = "0.2.0"  # pyproject.toml reads it from here
 
 __all__ = ["__version__"]

@@ -1,12 +1,11 @@
 """What ``capplan solve`` shows in a terminal: stage progress on stderr, a summary table.
 
 The progress display names the stage (load, build, solve, extract, write, report) and its
-elapsed seconds.  The solve is one blocking call into the solver's native code (which
-releases the GIL), so rich's own refresh thread keeps the seconds moving meanwhile.  The
-solvers give capplan no callbacks during the solve (HiGHS through OR-Tools reports
-neither incumbent nor gap until it returns), so the display says so instead of showing a
-gap it does not have.  It is drawn only when stderr is a terminal: in CI, pipes and
-tests, nothing is printed.
+elapsed seconds.  During a MIP solve with HiGHS (the default backend) it shows the search
+as HiGHS reports it through its MIP callbacks: the best plan's objective (incumbent), the
+best bound, the gap and the nodes explored; backends without callbacks say that they
+report nothing until they finish.  It is drawn only when stderr is a terminal: in CI,
+pipes and tests, nothing is printed.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from rich.text import Text
 from capplan.report_text import summary_rows, written_text
 
 if TYPE_CHECKING:
+    from capplan.backends.base import ProgressEvent
     from capplan.pipeline import Run
 
 STAGE_TEXT = {
@@ -46,6 +46,7 @@ class _View:
     def __init__(self) -> None:
         self.done: list[tuple[str, float]] = []
         self.current: tuple[str, str, float] | None = None
+        self.search: ProgressEvent | None = None
         self.spinner = Spinner("dots")
 
     def __rich__(self) -> RenderableType:
@@ -64,8 +65,23 @@ class _View:
             )
             lines.append(row)
             if name == "solve":
-                lines.append(Text(f"    {NO_CALLBACKS}", style="dim"))
+                lines.append(Text(f"    {search_text(self.search)}", style="dim"))
         return Group(*lines)
+
+
+def search_text(event: ProgressEvent | None) -> str:
+    """One line of search state: incumbent, bound, gap, nodes (RMB million objective)."""
+    if event is None:
+        return NO_CALLBACKS
+
+    def num(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.1f}"
+
+    gap = "-" if event.gap is None else f"{event.gap:.2%}"
+    return (
+        f"best plan {num(event.incumbent)}  bound {num(event.bound)}  gap {gap}  "
+        f"nodes {event.nodes:,}"
+    )
 
 
 class Progress:
@@ -97,6 +113,10 @@ class Progress:
         self.view.current = (name, text, now) if name != "done" else None
         if self.live is not None:
             self.live.refresh()
+
+    def search(self, event: ProgressEvent) -> None:
+        """The solver's search state (a backend's ``progress`` callback)."""
+        self.view.search = event
 
     def __exit__(
         self,

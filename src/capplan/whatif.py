@@ -115,7 +115,7 @@ def plan_of(run: Run, label: str, source: str = "") -> Plan:
     """A solved run as a plan to compare; a run with no plan is an error (its exit code)."""
     if not run.result.status.has_solution:
         lines = [f"{label}: {run.result.status}: {run.result.message}".rstrip(": ")]
-        lines += run.explanation.lines() if run.explanation else []
+        lines += run.explanation or ()
         raise NoPlanError("\n".join(lines), run.exit_code)
     return Plan(label, run.tables, run.summary, source)
 

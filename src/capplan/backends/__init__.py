@@ -1,15 +1,21 @@
 """The solver backends by name: ``get_backend("highs").solve(lp, SolveOptions())``.
 
-Importing this package is cheap: OR-Tools and PuLP are imported when a backend first
-checks its availability or solves.
+One registry, :data:`BACKENDS`: the CLI's ``--solver`` choices, ``capplan solvers`` and
+the benchmarks read it.  Each backend declares its :class:`Features` (duals, bound,
+incumbent at a time limit, warm start, interrupt, progress).  Importing this package is
+cheap: highspy, OR-Tools and PuLP are imported when a backend first checks its
+availability or solves.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from capplan.backends.base import Backend, Features, Result, SolveOptions, Status
+from capplan.backends.highs_backend import HighspyBackend
 from capplan.backends.ortools_backend import (
     GlopBackend,
-    HighsBackend,
+    HighsOrToolsBackend,
     PdlpBackend,
     ScipBackend,
 )
@@ -38,7 +44,7 @@ DEFAULT_BACKEND = "highs"
 BACKENDS: dict[str, type[Backend]] = {
     cls.name: cls
     for cls in (
-        HighsBackend,
+        HighspyBackend,
         ScipBackend,
         GlopBackend,
         PdlpBackend,
@@ -46,6 +52,7 @@ BACKENDS: dict[str, type[Backend]] = {
         GlpkBackend,
         GurobiBackend,
         CplexBackend,
+        HighsOrToolsBackend,
     )
 }
 
@@ -65,15 +72,13 @@ def available_backends() -> list[str]:
 
 
 def backend_table() -> list[dict[str, object]]:
-    """One row per backend: name, family, available, mip, duals, bound."""
+    """One row per backend: name, family, available, then every feature."""
     return [
         {
             "name": name,
             "family": getattr(cls, "family", ""),
             "available": cls.is_available(),
-            "mip": cls.features.mip,
-            "duals": cls.features.duals,
-            "bound": cls.features.bound,
+            **dataclasses.asdict(cls.features),
         }
         for name, cls in BACKENDS.items()
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,9 +46,33 @@ class SolveOptions:
 
 @dataclass(frozen=True)
 class Features:
+    """What a backend can do; ``capplan solvers`` lists them and callers check them."""
+
     mip: bool
-    duals: bool
+    duals: bool  # LP duals, d(objective)/d(row bound)
     bound: bool  # reports a best bound for MIPs
+    incumbent_at_limit: bool = False  # returns its best plan when stopped at a time limit
+    warm_start: bool = False  # takes a MIP start (``start=``)
+    interrupt: bool = False  # Ctrl-C stops the solve at once (else when the solver returns)
+    progress: bool = False  # reports incumbent, bound, gap and nodes during the solve
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """The search state a backend reports during a MIP solve (objective sense of the program).
+
+    ``kind`` is ``incumbent`` (a better plan was found) or ``search`` (a periodic update).
+    """
+
+    kind: str
+    seconds: float
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    nodes: int
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
 
 
 @dataclass
@@ -73,6 +98,7 @@ class Result:
     message: str = ""
     solver_version: str = ""
     options: dict[str, object] = field(default_factory=dict)
+    iterations: dict[str, int] = field(default_factory=dict)  # nodes, simplex, where known
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -93,8 +119,21 @@ class Backend(abc.ABC):
         """True when the solver can be used on this machine."""
 
     @abc.abstractmethod
-    def solve(self, lp: LinearProgram, options: SolveOptions) -> Result:
-        """Solve ``lp``; never raise for solver outcomes, report them in the Result."""
+    def solve(
+        self,
+        lp: LinearProgram,
+        options: SolveOptions,
+        *,
+        start: np.ndarray | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Result:
+        """Solve ``lp``; never raise for solver outcomes, report them in the Result.
+
+        ``start`` (one value per column) is offered as a MIP start by backends whose
+        features say ``warm_start``; ``progress`` is called during the solve by backends
+        whose features say ``progress``.  Others ignore both.  ``KeyboardInterrupt`` is
+        the one exception that passes through: the solve was interrupted.
+        """
 
 
 def settle_infeasible_or_unbounded(

@@ -5,7 +5,7 @@ The program goes to OR-Tools in one call from its sparse arrays
 variable.  What each solver reports through OR-Tools 9.15 was measured on this machine
 (``tests/test_backends.py`` checks every point):
 
-* ``highs``: ``dual_values()`` returns the row *activities*, not duals, so no duals are
+* ``highs-ortools``: ``dual_values()`` returns the row *activities*, not duals, so no duals are
   reported.  ``best_objective_bound()`` is a copy of the objective even when HiGHS stopped
   at a coarse gap, so no MIP bound is reported either; "optimal" is HiGHS's own claim at
   the ``mip_rel_gap``/``mip_abs_gap`` set here.  At a time limit OR-Tools discards HiGHS's
@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from capplan.backends.base import (
     Backend,
     Features,
+    ProgressCallback,
     Result,
     SolveOptions,
     Status,
@@ -112,7 +113,14 @@ class OrToolsBackend(Backend):
         """The solver-specific parameter text for these options."""
         return ""
 
-    def solve(self, lp: LinearProgram, options: SolveOptions) -> Result:
+    def solve(
+        self,
+        lp: LinearProgram,
+        options: SolveOptions,
+        *,
+        start: np.ndarray | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Result:
         used: dict[str, object] = asdict(options)
         if not self.is_available():
             return self._error(f"OR-Tools solver {self.solver_id!r} is not available", used)
@@ -237,10 +245,13 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-class HighsBackend(OrToolsBackend):
-    """HiGHS (bundled in OR-Tools 9.15 as HiGHS 1.12.0): the default MIP solver."""
+class HighsOrToolsBackend(OrToolsBackend):
+    """HiGHS through OR-Tools 9.15 (HiGHS 1.12.0 bundled): kept to compare the two layers.
 
-    name = "highs"
+    The default ``highs`` is HiGHS through highspy (:mod:`capplan.backends.highs_backend`).
+    """
+
+    name = "highs-ortools"
     solver_id = "highs"
     features = Features(mip=True, duals=False, bound=False)
 
@@ -262,7 +273,7 @@ class ScipBackend(OrToolsBackend):
 
     name = "scip"
     solver_id = "scip"
-    features = Features(mip=True, duals=False, bound=True)
+    features = Features(mip=True, duals=False, bound=True, incumbent_at_limit=True)
 
     def parameters(self, options: SolveOptions) -> str:
         gap = _number(options.mip_gap)

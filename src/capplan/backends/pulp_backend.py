@@ -44,6 +44,7 @@ import numpy as np
 from capplan.backends.base import (
     Backend,
     Features,
+    ProgressCallback,
     Result,
     SolveOptions,
     Status,
@@ -153,7 +154,14 @@ class PulpBackend(Backend):
         """The best bound in the program's own sense, or None when none is known."""
         return objective if optimal and not lp.is_mip else None
 
-    def solve(self, lp: LinearProgram, options: SolveOptions) -> Result:
+    def solve(
+        self,
+        lp: LinearProgram,
+        options: SolveOptions,
+        *,
+        start: np.ndarray | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Result:
         used: dict[str, object] = asdict(options)
         if not self.is_available():
             return self._error(f"PuLP solver {self.solver_class} is not available", used)
@@ -245,7 +253,7 @@ class CbcBackend(PulpBackend):
 
     name = "cbc"
     solver_class = "COIN_CMD"
-    features = Features(mip=True, duals=True, bound=True)
+    features = Features(mip=True, duals=True, bound=True, incumbent_at_limit=True)
 
     @classmethod
     def cbc_path(cls) -> str | None:

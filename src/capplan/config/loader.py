@@ -44,9 +44,12 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAY_BE_EMPTY",
     "Config",
+    "Sources",
+    "assemble",
     "hash_files",
     "input_error",
     "load_config",
+    "read_sources",
     "read_table",
     "read_yaml",
     "validate_yaml",
@@ -78,6 +81,21 @@ class Config:
         return "+".join([self.model.name, *self.scenarios])
 
 
+@dataclass(frozen=True)
+class Sources:
+    """What a model reads from disk, before the composed model is validated.
+
+    Kept so that :func:`assemble` can apply more scenarios or ``--set`` values in memory
+    (``capplan.library.edit``) with every check of a load from files and no file read.
+    """
+
+    comp: Composition
+    tables: dict[str, pd.DataFrame]  # each input table as read and row-validated
+    policy_raw: dict[str, Any]  # policy.yaml as read
+    files: dict[str, Path]  # every input file by role
+    file_hash: str  # SHA-256 of the files' bytes (:func:`hash_files`)
+
+
 def load_config(
     model_path: str | Path,
     scenarios: Sequence[str] = (),
@@ -90,6 +108,16 @@ def load_config(
     A model with bad settings still has its tables read (if its ``inputs`` section is
     valid), so that every problem is reported in one go.
     """
+    return assemble(read_sources(model_path, scenarios, sets, allow_outside))
+
+
+def read_sources(
+    model_path: str | Path,
+    scenarios: Sequence[str] = (),
+    sets: Sequence[str] = (),
+    allow_outside: bool = False,
+) -> Sources:
+    """Compose the model mapping and read every input file (no cross-file checks yet)."""
     comp = compose(model_path, scenarios, sets, allow_outside)
     collector = ProblemCollector()
     model: ModelFile | None = None
@@ -110,26 +138,59 @@ def load_config(
             tables[name] = read_table(name, files[name], show_path(files[name]))
         except InputError as exc:  # collect every table's problems before raising
             collector.extend(exc.problems)
-    policy = _read_policy(comp, files["policy"], collector)
+    policy_raw: dict[str, Any] = {}
+    try:
+        path, shown = files["policy"], show_path(files["policy"])
+        policy_raw = workbook_policy(path, shown) if is_workbook(path) else read_yaml(path, shown)
+    except InputError as exc:
+        collector.extend(exc.problems)
+    else:
+        if collector.problems:  # so that its problems are reported with the others
+            _validate_policy(comp, policy_raw, files["policy"], collector)
+    collector.raise_if_any()
+    all_files = {"model": comp.root, **files}
+    for i, scenario in enumerate(comp.scenarios):
+        all_files[f"scenario-{i:03d}"] = scenario.path
+    return Sources(comp, tables, policy_raw, files, hash_files(all_files))
+
+
+def assemble(sources: Sources, extra_hash: str = "") -> Config:
+    """Validate the composed model and policy, apply the scenarios' table edits and
+    cross-check every table: the in-memory half of :func:`load_config`.
+
+    ``extra_hash`` (text describing in-memory layers) is folded into the input hash.
+    """
+    comp, files = sources.comp, sources.files
+    collector = ProblemCollector()
+    model: ModelFile | None = None
+    try:
+        model = validate_yaml(ModelFile, comp.model, comp.display, comp.locate_model)
+    except InputError as exc:
+        collector.extend(exc.problems)
+    policy = _validate_policy(comp, sources.policy_raw, files["policy"], collector)
     if model is None or collector.problems:
         raise InputError(collector.problems)
     names = {k: show_path(v) for k, v in files.items()}
     names["model"] = comp.display
-    tables, names = apply_edits(tables, comp.scenarios, list(model.horizon.periods), names)
+    tables, names = apply_edits(sources.tables, comp.scenarios, list(model.horizon.periods), names)
     problems = cross_check(model, policy, tables, names)
     collector.extend(_relocate(problems, comp, names))
     collector.raise_if_any()
-    files = {"model": comp.root, **files}
+    digest = hashlib.sha256(sources.file_hash.encode())
+    for i, text in enumerate(comp.sets):
+        digest.update(f"set-{i:03d}".encode())
+        digest.update(text.encode())
+    digest.update(extra_hash.encode())
+    all_files = {"model": comp.root, **files}
     for i, scenario in enumerate(comp.scenarios):
-        files[f"scenario-{i:03d}"] = scenario.path
-    settings = {f"set-{i:03d}": text for i, text in enumerate(comp.sets)}
+        all_files[f"scenario-{i:03d}"] = scenario.path
     return Config(
         model,
         policy,
         tables,
         comp.root,
-        files,
-        hash_files(files, settings),
+        all_files,
+        digest.hexdigest(),
         comp.names,
         tuple(comp.sets),
         tuple(_relocate(plausible.check(model, tables, names), comp, names)),
@@ -160,13 +221,14 @@ def _input_files(comp: Composition, inputs: InputFiles) -> dict[str, Path]:
     return files
 
 
-def _read_policy(comp: Composition, path: Path, collector: ProblemCollector) -> Policy:
-    """policy.yaml with the scenarios' and ``--set`` policy keys merged on."""
+def _validate_policy(
+    comp: Composition, raw: dict[str, Any], path: Path, collector: ProblemCollector
+) -> Policy:
+    """policy.yaml's mapping with the scenarios' and ``--set`` policy keys merged on."""
     display = show_path(path)
     try:
-        source = workbook_policy(path, display) if is_workbook(path) else read_yaml(path, display)
-        raw = comp.policy_over(source)
-        policy: Policy = validate_yaml(Policy, raw, display, comp.policy_locator(display))
+        merged = comp.policy_over(raw)
+        policy: Policy = validate_yaml(Policy, merged, display, comp.policy_locator(display))
         return policy
     except InputError as exc:
         collector.extend(exc.problems)

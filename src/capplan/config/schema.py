@@ -99,10 +99,17 @@ class Objective(_Yaml):
     )
 
 
+# The MIP backends of capplan.backends.BACKENDS (tests/test_backends.py checks they agree;
+# the config stage does not import the backends).
+MipBackend = Literal["highs", "scip", "cbc", "glpk", "gurobi", "cplex", "highs-ortools"]
+
+
 class SolverSettings(_Yaml):
     """Solver choice and limits."""
 
-    backend: Literal["highs", "scip", "cbc"] = Field("highs", description="Solver backend.")
+    backend: MipBackend = Field(
+        "highs", description="Solver backend (a MIP backend of `capplan solvers`)."
+    )
     time_limit_s: float | None = Field(
         120.0, gt=0, description="Wall-clock limit in seconds; null for none."
     )

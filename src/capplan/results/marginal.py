@@ -35,7 +35,13 @@ FAMILIES: dict[str, tuple[str, float]] = {
     "vendor_cap": ("RMB per PFLOPS", 1e6),
 }
 KEY_COLUMNS = ["period", "region", "part", "market", "segment", "campaign", "vendor"]
-LP_BACKEND = {"highs": "glop", "scip": "glop", "glop": "glop", "cbc": "cbc"}
+LP_BACKEND = {
+    "highs": "highs",
+    "highs-ortools": "glop",
+    "scip": "glop",
+    "glop": "glop",
+    "cbc": "cbc",
+}
 
 
 @dataclass(frozen=True)

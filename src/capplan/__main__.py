@@ -1,0 +1,5 @@
+"""``python -m capplan``: the ``capplan`` command."""
+
+from capplan.cli import main
+
+main()

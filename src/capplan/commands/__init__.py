@@ -1,0 +1,1 @@
+"""The ``capplan`` commands, one module per group; :mod:`capplan.cli` registers them."""
