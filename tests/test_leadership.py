@@ -178,3 +178,16 @@ def test_the_page_overlap_check_can_fail(tmp_path: Path) -> None:
     )
     seen = open_page(CHROMIUM, page.resolve().as_uri())
     assert ("first words here", "second words here") in seen.overlaps
+
+
+def test_terminal_prose_wraps_at_word_boundaries_and_tables_stay() -> None:
+    from capplan.terminal import wrap_prose
+
+    story = "nvidia_ban: " + " ".join(["Against base, nvidia_ban lowers the NPV"] * 8)
+    table = "  plan        npv_rmb_m   capex_rmb_m" + " " * 120 + "x"
+    out = wrap_prose(f"{story}\n{table}", width=60).splitlines()
+    assert out[-1] == table  # a table row is never wrapped
+    prose = out[:-1]
+    assert len(prose) > 1 and all(len(line) <= 60 for line in prose)
+    words = " ".join(line.strip() for line in prose).split()
+    assert words == story.split()  # no word broken

@@ -171,6 +171,7 @@ def compare(
     from capplan.backends import BACKENDS
     from capplan.io import check_writable
     from capplan.results.compare.render import terminal
+    from capplan.terminal import wrap_prose
     from capplan.whatif import SolveSettings, compare_plans, write_comparison
 
     def body() -> None:
@@ -183,7 +184,7 @@ def compare(
         comparison = compare_plans(plans, settings, say)
         folder = write_comparison(comparison, out, force=force)
         if not quiet:
-            typer.echo(terminal(comparison))
+            typer.echo(wrap_prose(terminal(comparison)))
             typer.echo(f"wrote {folder}/")
 
     _guard(body)
