@@ -118,9 +118,9 @@ def explain_infeasible(
     small = int(np.sum(~listed))
     found = found[listed]
     found = found[np.argsort(-share[found], kind="stable")]
-    if found.size and all(slacks.family[i] == "campaign" for i in found.tolist()):
+    if found.size == 1 and slacks.family[int(found[0])] == "campaign":
         # the elastic optimum may be claimed wrongly (solver-hazards.md): state the true
-        # bound, the most each campaign can get when only campaigns give
+        # bound, the most the campaign can get with every other limit kept
         rows = slacks.rows[found]
         for i in found.tolist():
             most = _most_deliverable(model, int(slacks.rows[i]), rows, backend, options)
