@@ -58,7 +58,8 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
     for args in (["report", str(cmp)], ["export", str(cmp), "--xlsx"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-    yield {"base": base, "four": four, "cmp": cmp, "copy": copies[0]}
+    yield {"base": base, "four": four, "cmp": cmp, "copy": copies[0], **{
+        f"copy{i}": c for i, c in enumerate(copies)}}  # fmt: skip
     overlaps.CHECK = False
 
 
@@ -191,3 +192,10 @@ def test_terminal_prose_wraps_at_word_boundaries_and_tables_stay() -> None:
     assert len(prose) > 1 and all(len(line) <= 60 for line in prose)
     words = " ".join(line.strip() for line in prose).split()
     assert words == story.split()  # no word broken
+
+
+def test_every_number_of_the_four_run_report_is_traced(folders: dict[str, Path]) -> None:
+    page = Page((folders["four"] / "report.html").read_text())
+    runs = [folders["base"], folders["copy0"], folders["copy1"], folders["copy2"]]
+    assert check_numbers(page, runs) > 800
+    assert not BARE_NUMBER.findall(" ".join(page.free_text))

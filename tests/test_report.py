@@ -311,7 +311,7 @@ def test_chromium_renders_the_report_with_no_error_and_no_request(
     others = [u[:80] for u in seen.requests if u != url and not u.startswith("data:")]
     assert others == [], f"requests besides the page itself and its inline images: {others}"
     assert url in seen.requests
-    assert len(seen.images) == 8
+    assert len(seen.images) == 10
     for img in seen.images:
         assert img["complete"] and img["width"] > 0 and img["height"] > 0, img
     assert "Capex by period, region and category" in seen.text
@@ -363,7 +363,8 @@ def test_json_without_a_plan_still_prints_the_summary(tmp_path: Path) -> None:
 def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     result = runner.invoke(app, ["solve", str(case(tmp_path)), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    assert result.stderr == ""
+    # no progress; the tiny case's figures are implausible on purpose (plausible.py)
+    assert [ln for ln in result.stderr.splitlines() if "capplan: warning:" not in ln] == []
     lines = result.stdout.splitlines()
     assert any(line.split()[:2] == ["status", "optimal"] for line in lines), result.stdout
     assert all(line == line.rstrip() for line in lines)
