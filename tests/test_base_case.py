@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from capplan.cli import app
+from capplan.data.tables import build_tables
 from capplan.pipeline import Run, solve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,17 +45,17 @@ def test_spends_within_the_budget(base: Run) -> None:
 def test_respects_supply_caps(base: Run) -> None:
     inv = base.tables["investments"]
     acc = inv[inv["category"] == "accelerators"].merge(
-        base.model.tables.regions["market"], left_on="region", right_index=True
+        build_tables(base.config).regions["market"], left_on="region", right_index=True
     )
     bought = acc.groupby(["part", "market", "period"])["amount"].sum()
-    supply = base.model.tables.supply["units"]
+    supply = build_tables(base.config).supply["units"]
     assert (bought <= supply.reindex(bought.index) + 1e-6).all()
 
 
 def test_respects_power_and_mw_limits(base: Run) -> None:
     cap = base.tables["capacity"]
     assert (cap["mw_used"] <= cap["mw_online"] + 1e-6).all()
-    regions = base.model.tables.regions
+    regions = build_tables(base.config).regions
     inv = base.tables["investments"]
     built = inv[inv["category"] == "data_centre"].groupby("region")["amount"].sum()
     limit = regions["max_new_mw_total"].dropna()
@@ -66,8 +67,8 @@ def test_respects_power_and_mw_limits(base: Run) -> None:
 
 def test_serves_each_zone_only_from_its_own_regions(base: Run) -> None:
     serving = base.tables["serving"]
-    zone_of_region = base.model.tables.regions["zone"]
-    zone_of_segment = base.model.tables.segments["zone"]
+    zone_of_region = build_tables(base.config).regions["zone"]
+    zone_of_segment = build_tables(base.config).segments["zone"]
     assert (
         serving["region"].map(zone_of_region).to_numpy()
         == serving["segment"].map(zone_of_segment).to_numpy()
@@ -79,7 +80,7 @@ def test_serves_each_zone_only_from_its_own_regions(base: Run) -> None:
 
 def test_china_state_work_runs_on_domestic_parts(base: Run) -> None:
     serving = base.tables["serving"]
-    domestic = base.model.tables.parts["domestic"]
+    domestic = build_tables(base.config).parts["domestic"]
     state = serving[serving["segment"] == "CN/state"]
     assert len(state) > 0 and state["part"].map(domestic).all()
     dem = base.tables["demand"]

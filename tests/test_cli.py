@@ -56,7 +56,10 @@ def test_default_folder_never_overwrites(tmp_path: Path, monkeypatch: pytest.Mon
     model = case(tmp_path / "m")
     for _ in range(2):
         assert runner.invoke(app, ["solve", str(model), "--quiet"]).exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == ["tiny", "tiny-2"]
+    outputs = tmp_path / "outputs"
+    assert sorted(p.name for p in outputs.iterdir() if p.is_dir()) == ["tiny", "tiny-2"]
+    queued = (outputs / "runs.duckdb.pending").read_text().splitlines()  # for the run store
+    assert [Path(json.loads(line)["folder"]).name for line in queued] == ["tiny", "tiny-2"]
 
 
 def test_time_limited_plan_is_not_called_optimal(tmp_path: Path) -> None:

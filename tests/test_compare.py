@@ -64,14 +64,14 @@ def test_story_names_the_binding_switch(model: Path, tmp_path: Path) -> None:
         "Against base, more_supply raises the NPV by RMB 2.0 million (+66.7%) to RMB 5.0 "
         "million and raises capex by RMB 2.0 million (+66.7%) to RMB 5.0 million"
     ) in story
-    assert "It changes 1 limit: supply of P for china in Y1 from 3 units to 6 units." in story
+    assert "It changes 1 limit: the supply of P for china in Y1 from 3 units to 6 units." in story
     assert "Bought more (RMB +2.0 million of capex in all): P in A: +2 units" in story
     assert (
         "Limits that now bind: Z/commercial demand in Y1 (marginal value 1,000,000 RMB per "
         "ZFLOP)." in story
     )
     assert (
-        "Limits that no longer bind: supply of P for china in Y1 (marginal value 0 RMB per "
+        "Limits that no longer bind: the supply of P for china in Y1 (marginal value 0 RMB per "
         "unit)." in story
     )
     assert "What holds more_supply back" in story

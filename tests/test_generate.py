@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,7 +51,7 @@ def witness_point(model: Model, witnesses: tuple[Witness, ...]) -> np.ndarray:
         x[pods.start + pods.index.get_loc((w.region, w.part, w.period))] += w.pods
         x[train.start + train.index.get_loc((w.campaign, w.region, w.part, w.period))] = w.zflop
     trained = {w.campaign for w in witnesses}
-    zflop = model.tables.campaigns["zflop"]
+    zflop = pd.Series(model.params.camp_zflop, index=model.params.sets["campaign"])
     for i, (campaign,) in enumerate(short.index):
         if campaign not in trained:
             x[short.start + i] = zflop[campaign]

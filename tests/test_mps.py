@@ -28,18 +28,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.linear_solver.python import model_builder_helper as mbh
 
+from capplan.backends import get_backend
+from capplan.backends.base import SolveOptions
 from capplan.model.lp import Block, LinearProgram
 from capplan.mps import (
     MpsError,
     MpsWarning,
-    _lp_names,
     format_lp,
     format_mps,
+    read_model,
     read_mps,
     read_solu,
     write_lp,
     write_mps,
 )
+from capplan.mps_write import _lp_names
 
 INF = math.inf
 INSTANCES = Path(__file__).parent / "data" / "instances"
@@ -145,6 +148,11 @@ def mps_text(*lines: str) -> str:
 
 
 # --------------------------------------------------------------------------- reading
+#
+# The reader is HiGHS's (capplan.mps.read_model).  These tests pin every convention the
+# module docstring states, the traps of other readers (PuLP's: BV read as continuous, MI as
+# [-inf, 0], no RANGES; HiGHS's own: OBJSENSE MAXIMIZE on one line, OBJNAME, a negative UP
+# bound, gzip), and that input HiGHS has to guess about is refused.
 
 FIXED = mps_text(
     "* A comment line, then the classic fixed layout (fields at columns 2, 5, 15, 25...)",
@@ -167,7 +175,7 @@ FIXED = mps_text(
     "ENDATA",
 )
 
-# The same model in free MPS: irregular spacing, tabs, no RHS set name, blank lines.
+# The same model in free MPS: irregular spacing, tabs, blank lines.
 FREE = mps_text(
     "NAME TINY",
     "ROWS",
@@ -183,8 +191,8 @@ FREE = mps_text(
     " X2 MYEQN -1",
     "   X3 COST -1 MYEQN 1",
     "RHS",
-    " LIM1 4 LIM2 1",
-    " MYEQN 7",
+    " RHS LIM1 4 LIM2 1",
+    " RHS MYEQN 7",
     "ENDATA",
 )
 
@@ -209,6 +217,39 @@ def test_reads_fixed_and_free_layout(text: str) -> None:
     assert lp.row_names() == ["LIM1", "LIM2", "MYEQN"]
 
 
+def fixed(*fields: str) -> str:
+    """A fixed-format MPS line: fields at columns 2, 5, 15, 25, 40 and 50."""
+    line = ""
+    for at, field in zip((1, 4, 14, 24, 39, 49), fields, strict=False):
+        line = line.ljust(at) + field
+    return line
+
+
+def test_fixed_format_names_with_spaces() -> None:
+    """Names with spaces need HiGHS's fixed-format parser, which takes fields by column."""
+    text = mps_text(
+        "NAME          TINY",
+        "ROWS",
+        fixed("N", "COST"),
+        fixed("L", "LIM 1"),
+        fixed("G", "LIM2"),
+        fixed("E", "MYEQN"),
+        "COLUMNS",
+        fixed("", "X 1", "COST", "1.0", "LIM 1", "1.0"),
+        fixed("", "X 1", "LIM2", "1.0"),
+        fixed("", "X2", "COST", "2.0", "LIM 1", "1.0"),
+        fixed("", "X2", "MYEQN", "-1.0"),
+        fixed("", "X3", "COST", "-1.0", "MYEQN", "1.0"),
+        "RHS",
+        fixed("", "RHS", "LIM 1", "4.0", "LIM2", "1.0"),
+        fixed("", "RHS", "MYEQN", "7.0"),
+        "ENDATA",
+    )
+    lp = read_mps(text)
+    assert lp.var_names()[0] == "X 1" and lp.row_names()[0] == "LIM 1"
+    assert_same_lp(lp, read_mps(FIXED))
+
+
 def test_reads_path_gzip_and_name_default(tmp_path: Path) -> None:
     plain = tmp_path / "tiny.mps"
     plain.write_text(FIXED)
@@ -220,6 +261,21 @@ def test_reads_path_gzip_and_name_default(tmp_path: Path) -> None:
     nameless = tmp_path / "nameless.mps"
     nameless.write_text(FIXED.replace("NAME          TINY\n", ""))
     assert read_mps(nameless).name == "nameless"
+
+
+def test_reads_an_lp_file(tmp_path: Path) -> None:
+    path = tmp_path / "small.lp"
+    path.write_text(
+        "Maximize\n obj: x + 2 y + 3\nSubject To\n c1: x + y <= 4\n c2: x - y >= -2\n"
+        "Bounds\n y <= 3\n -inf <= z <= 2\nGenerals\n x\nEnd\n"
+    )
+    lp = read_model(path)
+    assert lp.maximize and lp.c0 == 3.0
+    assert lp.var_names() == ["x", "y", "z"] and lp.row_names() == ["c1", "c2"]
+    np.testing.assert_array_equal(lp.col_lb, [0.0, 0.0, -INF])
+    np.testing.assert_array_equal(lp.col_ub, [INF, 3.0, 2.0])
+    np.testing.assert_array_equal(lp.integer, [True, False, False])
+    np.testing.assert_array_equal(lp.A.toarray(), [[1, 1, 0], [1, -1, 0]])
 
 
 def small(
@@ -240,7 +296,7 @@ def small(
         ("OBJSENSE\n    MAX\n", True),
         ("OBJSENSE\n    MAXIMIZE\n", True),
         ("OBJSENSE MAX\n", True),
-        ("OBJSENSE    MAXIMIZE\n", True),
+        ("OBJSENSE    MAXIMIZE\n", True),  # HiGHS 1.12 alone reads this as minimise
         ("OBJSENSE\nMAX\n", True),
         ("OBJSENSE\n    MIN\n", False),
         ("OBJSENSE MINIMIZE\n", False),
@@ -257,38 +313,21 @@ def test_rhs_on_objective_is_minus_c0() -> None:
     np.testing.assert_array_equal(lp.row_ub, [10.0])
 
 
-def test_first_n_row_is_objective_and_later_n_rows_are_dropped() -> None:
-    text = mps_text(
-        "NAME N",
-        "ROWS",
-        " L c1",
-        " N cost",
-        " N other",
-        " G c2",
-        "COLUMNS",
-        " x cost 3 other 100",
-        " x c1 1 c2 2",
-        " y other 7 c2 1",
-        "RHS",
-        " rhs c1 4 other 9",
-        " rhs c2 1",
-        "RANGES",
-        " rng other 5",
-        "ENDATA",
-    )
-    lp = read_mps(text)
-    np.testing.assert_array_equal(lp.c, [3.0, 0.0])
-    np.testing.assert_array_equal(lp.A.toarray(), [[1, 0], [2, 1]])
-    np.testing.assert_array_equal(lp.row_lb, [-INF, 1.0])
-    np.testing.assert_array_equal(lp.row_ub, [4.0, INF])
-    assert list(lp.row_blocks["row"].index) == ["c1", "c2"]
-    assert lp.c0 == 0.0
+def test_objname_must_be_the_first_n_row() -> None:
+    same = read_mps(small(head="OBJNAME obj\n"))
+    assert_same_lp(same, read_mps(small()))
+    with pytest.raises(MpsError, match="OBJNAME alt: only the first N row"):
+        read_mps(small(head="OBJNAME alt\n"))
+    text = small(head="OBJNAME\n alt\n", rows=" L c1\n N alt\n", cols=" z alt 4\n")
+    with pytest.raises(MpsError, match="N rows after the first"):
+        read_mps(text)
 
 
-def test_objname_selects_the_objective() -> None:
-    text = small(head="OBJNAME alt\n", rows=" L c1\n N alt\n", cols=" z alt 4\n")
-    lp = read_mps(text)
-    np.testing.assert_array_equal(lp.c, [4.0, 0.0, 0.0])  # obj's coefficients dropped
+def test_later_n_rows_are_refused() -> None:
+    """HiGHS 1.12 adds a right-hand side on a second N row to the objective constant."""
+    text = small(rows=" L c1\n N other\n", cols=" z other 4\n", extra=" rhs other 9\n")
+    with pytest.raises(MpsError, match="N rows after the first"):
+        read_mps(text)
 
 
 @pytest.mark.parametrize(
@@ -310,11 +349,6 @@ def test_ranges(kind: str, rhs: float, rng: float, lb: float, ub: float) -> None
     assert (lp.row_lb[0], lp.row_ub[0]) == (lb, ub)
 
 
-def test_ranges_without_rhs_and_set_name() -> None:
-    lp = read_mps(small(rows=" E c1\n", tail="RANGES\n c1 -2\n").replace(" rhs c1 10\n", ""))
-    assert (lp.row_lb[0], lp.row_ub[0]) == (-2.0, 0.0)
-
-
 @pytest.mark.parametrize(
     ("bounds", "lb", "ub", "integer"),
     [
@@ -326,23 +360,17 @@ def test_ranges_without_rhs_and_set_name() -> None:
         (["FR BND x"], -INF, INF, False),
         (["MI BND x"], -INF, INF, False),  # not [-inf, 0] as PuLP reads it
         (["UP BND x 5", "MI BND x"], -INF, 5.0, False),  # MI keeps the upper bound
-        (["UP BND x 5", "PL BND x"], 0.0, INF, False),
         (["LO BND x -1", "PL BND x"], -1.0, INF, False),
         (["BV BND x"], 0.0, 1.0, True),  # binary *integer*, not continuous as PuLP has it
-        (["BV BND x 1"], 0.0, 1.0, True),  # a value on BV is allowed and ignored
-        (["UP BND x 9", "BV BND x"], 0.0, 1.0, True),
         (["LI BND x 2"], 2.0, INF, True),
         (["UI BND x 7"], 0.0, 7.0, True),
         (["LI BND x -3", "UI BND x 8"], -3.0, 8.0, True),
         (["UP BND x 0"], 0.0, 0.0, False),
         (["LO BND x -10", "UP BND x -3"], -10.0, -3.0, False),
-        (["UP BND x -3", "LO BND x -10"], -10.0, -3.0, False),  # later LO overrides
         (["MI BND x", "UP BND x -3"], -INF, -3.0, False),
-        (["UP x 4"], 0.0, 4.0, False),  # no bound-set name
-        (["FR x"], -INF, INF, False),
-        (["UP BND x 1e30"], 0.0, INF, False),  # |v| >= 1e30 is infinite
-        (["LO BND x -1e31"], -INF, INF, False),
-        (["UP BND x Infinity", "LO BND x -inf"], -INF, INF, False),
+        (["UP BND x 1e30"], 0.0, INF, False),  # |v| >= 1e20 is infinite
+        (["LO BND x -1e20"], -INF, INF, False),
+        (["UP BND x 1.5D+01"], 0.0, 15.0, False),  # a Fortran exponent
     ],
 )
 def test_bounds(bounds: list[str], lb: float, ub: float, integer: bool) -> None:
@@ -359,22 +387,21 @@ def test_bounds(bounds: list[str], lb: float, ub: float, integer: bool) -> None:
     ("bounds", "lb", "ub", "integer"),
     [
         (["UP BND x -3"], -INF, -3.0, False),
-        (["LO BND x 0", "UP BND x -3"], -INF, -3.0, False),  # lb is 0 when UP comes
+        (["LO BND x 0", "UP BND x -3"], -INF, -3.0, False),
         (["UI BND x -2"], -INF, -2.0, True),
-        (["UP BND x -3", "PL BND x"], -INF, INF, False),
     ],
 )
 def test_negative_up_bound_implies_minus_infinity(
     bounds: list[str], lb: float, ub: float, integer: bool
 ) -> None:
     body = "".join(f" {b}\n" for b in bounds)
-    with pytest.warns(MpsWarning, match=r"<string>:\d+: U[PI] bound -\d < 0 on column 'x'"):
+    with pytest.warns(MpsWarning, match=r"<string>: negative upper bound on 1 column.* \(x\)"):
         lp = read_mps(small(tail=f"BOUNDS\n{body}"))
     assert (lp.col_lb[0], lp.col_ub[0], bool(lp.integer[0])) == (lb, ub, integer)
 
 
-def test_integer_markers_keep_default_bounds() -> None:
-    """Integer columns without bounds keep [0, +inf), not [0, 1] (documented choice)."""
+def test_integer_markers_without_bounds_are_binary() -> None:
+    """HiGHS's convention (capplan's writer always writes such a column's bounds)."""
     text = mps_text(
         "NAME INT",
         "ROWS",
@@ -389,42 +416,27 @@ def test_integer_markers_keep_default_bounds() -> None:
         " d obj 4 c1 1",
         "    MARKER0001  'MARKER'                 'INTORG'",
         " e obj 5 c1 1",
+        " f obj 6 c1 1",
         "    MARKER0002  'MARKER'                 'INTEND'",
         "RHS",
         " rhs c1 10",
         "BOUNDS",
         " UP BND c 6",
         " LO BND e -4",
+        " PL BND f",
         "ENDATA",
     )
     lp = read_mps(text)
-    np.testing.assert_array_equal(lp.integer, [False, True, True, False, True])
-    np.testing.assert_array_equal(lp.col_lb, [0, 0, 0, 0, -4])
-    np.testing.assert_array_equal(lp.col_ub, [INF, INF, 6, INF, INF])
-    np.testing.assert_array_equal(lp.c, [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(lp.integer, [False, True, True, False, True, True])
+    np.testing.assert_array_equal(lp.col_lb, [0, 0, 0, 0, -4, 0])
+    np.testing.assert_array_equal(lp.col_ub, [INF, 1, 6, INF, INF, INF])
+    np.testing.assert_array_equal(lp.c, [1, 2, 3, 4, 5, 6])
 
 
-def test_repeated_entries_are_summed_and_zeros_dropped() -> None:
-    lp = read_mps(small(cols=" z c1 1.5 c1 2\n z obj 1 c1 0.5\n w c1 0\n"))
-    np.testing.assert_array_equal(lp.A.toarray(), [[4.0, 0.0, 1.0, 1.0]])
+def test_zeros_are_dropped() -> None:
+    lp = read_mps(small(cols=" z c1 1.5\n w c1 0\n"))
+    np.testing.assert_array_equal(lp.A.toarray(), [[1.5, 0.0, 1.0, 1.0]])
     assert lp.A.nnz == 3
-    np.testing.assert_array_equal(lp.c, [1.0, 0.0, 1.0, 1.0])
-
-
-def test_only_the_first_rhs_and_bound_set_is_used() -> None:
-    text = small(extra=" other c1 99\n", tail="BOUNDS\n UP B1 x 4\n UP B2 x 8\n UP B2 y 8\n")
-    with pytest.warns(MpsWarning, match="ignored") as record:
-        lp = read_mps(text)
-    assert len(record) == 2  # one warning per ignored set
-    assert lp.row_ub[0] == 10.0
-    np.testing.assert_array_equal(lp.col_ub, [4.0, INF])
-
-
-def test_fortran_exponents_and_infinite_rhs() -> None:
-    lp = read_mps(small().replace(" rhs c1 10\n", " rhs c1 1.5D+01\n"))
-    assert lp.row_ub[0] == 15.0
-    lp = read_mps(small().replace(" rhs c1 10\n", " rhs c1 1e30\n"))
-    assert lp.row_ub[0] == INF
 
 
 def test_everything_after_endata_is_ignored() -> None:
@@ -432,100 +444,59 @@ def test_everything_after_endata_is_ignored() -> None:
     assert_same_lp(read_mps(text), read_mps(small()))
 
 
-def test_semi_continuous_is_rejected() -> None:
-    text = small(tail="BOUNDS\n SC BND x 5\n")
-    line = text.splitlines().index(" SC BND x 5") + 1
-    with pytest.raises(MpsError, match="semi-continuous not supported") as info:
-        read_mps(text)
-    assert info.value.line == line
-
-
-def _bad(lines: list[str], bad: int) -> tuple[str, int]:
-    return mps_text(*lines), bad + 1
+def _bad(lines: list[str]) -> str:
+    return mps_text(*lines)
 
 
 _HEAD = ["NAME BAD", "ROWS", " N obj", " L c1", "COLUMNS"]
 _TAIL = ["RHS", " rhs c1 1", "ENDATA"]
 
+# Input HiGHS rejects, or reads only by ignoring or guessing (then capplan refuses it).
 MALFORMED = {
-    "unknown section": (
-        [*_HEAD, " x obj 1", "FOO", *_TAIL],
-        len(_HEAD) + 1,
-        "unknown section 'FOO'",
-    ),
-    "unknown row in COLUMNS": (
-        [*_HEAD, " x obj 1", " x nope 2", *_TAIL],
-        len(_HEAD) + 1,
-        "unknown row 'nope'",
-    ),
-    "even token count in COLUMNS": (
-        [*_HEAD, " x obj 1 c1", *_TAIL],
-        len(_HEAD),
-        "expected 'column row value \\[row value\\]' in COLUMNS, got 4 fields",
-    ),
-    "too many tokens in COLUMNS": (
-        [*_HEAD, " x obj 1 c1 2 c1", *_TAIL],
-        len(_HEAD),
-        "got 6 fields",
-    ),
-    "bad number": (
-        [*_HEAD, " x obj 1 c1 two", *_TAIL],
-        len(_HEAD),
-        "expected a number, got 'two'",
-    ),
-    "nan": ([*_HEAD, " x obj nan", *_TAIL], len(_HEAD), "expected a number"),
-    "bad row type": (["NAME BAD", "ROWS", " N obj", " X c1", "ENDATA"], 3, "row type"),
-    "row with one field": (["NAME BAD", "ROWS", " N", "ENDATA"], 2, "expected 'type name'"),
-    "duplicate row": (
-        ["NAME BAD", "ROWS", " N obj", " L c1", " G c1", "ENDATA"],
-        4,
-        "duplicate row 'c1'",
-    ),
-    "data before a section": (["NAME BAD", " N obj", "ENDATA"], 1, "outside a section"),
-    "unknown row in RHS": ([*_HEAD, " x obj 1", "RHS", " rhs c9 1", "ENDATA"], 7, "'c9'"),
-    "rhs with six fields": (
-        [*_HEAD, " x obj 1", "RHS", " rhs c1 1 c1 2 3", "ENDATA"],
-        7,
-        "got 6 fields",
-    ),
-    "unknown column in BOUNDS": (
-        [*_HEAD, " x obj 1", "BOUNDS", " UP BND z 1", "ENDATA"],
-        7,
-        "unknown column 'z'",
-    ),
-    "unknown bound type": (
-        [*_HEAD, " x obj 1", "BOUNDS", " XX BND x 1", "ENDATA"],
-        7,
-        "expected a bound type",
-    ),
-    "bound without value": (
-        [*_HEAD, " x obj 1", "BOUNDS", " UP BND", "ENDATA"],
-        7,
-        "expected 'UP \\[set\\] column value'",
-    ),
-    "bad marker": (
-        [*_HEAD, " M 'MARKER' 'INTBEG'", " x obj 1", *_TAIL],
-        len(_HEAD),
-        "MARKER",
-    ),
-    "bad objsense": (["NAME BAD", "OBJSENSE", "  UP", "ENDATA"], 2, "MAX, MAXIMIZE"),
-    "quadratic section": (
-        [*_HEAD, " x obj 1", "QUADOBJ", " x x 1", "ENDATA"],
-        6,
-        "QUADOBJ is not supported",
-    ),
-    "missing ENDATA": ([*_HEAD, " x obj 1"], 6, "expected ENDATA"),
+    "semi-continuous": (small(tail="BOUNDS\n SC BND x 5\n"), "semi-continuous"),
+    "quadratic": (_bad([*_HEAD, " x obj 1", "QUADOBJ", " x x 1", "ENDATA"]), "QUADOBJ"),
+    "SOS": (_bad([*_HEAD, " x obj 1", *_TAIL[:-1], "SOS", " S1 SOS", " x 1", "ENDATA"]), "SOS"),
+    "unknown row in COLUMNS": (_bad([*_HEAD, " x obj 1", " x nope 2", *_TAIL]), "not in ROWS"),
+    "unknown row in RHS": (_bad([*_HEAD, " x obj 1", "RHS", " rhs c9 1", "ENDATA"]), "c9"),
+    "repeated entry": (small(cols=" z c1 1.5 c1 2\n"), "duplicate nonzero 2"),
+    "second RHS value": (small(extra=" other c1 99\n"), "duplicate value 99"),
+    "two upper bounds": (small(tail="BOUNDS\n UP B1 x 4\n UP B2 x 8\n"), "duplicate upper"),
+    "BV after UP": (small(tail="BOUNDS\n UP BND x 9\n BV BND x\n"), "duplicate lower"),
+    "duplicate row": (_bad(["NAME BAD", "ROWS", " N obj", " L c1", " G c1", "ENDATA"]), "c1"),
+    "bad row type": (_bad(["NAME BAD", "ROWS", " N obj", " X c1", "ENDATA"]), "X c1"),
+    "unknown bound type": (_bad([*_HEAD, " x obj 1", "BOUNDS", " XX BND x 1", "ENDATA"]), "XX"),
+    "bound without value": (_bad([*_HEAD, " x obj 1", "BOUNDS", " UP BND", "ENDATA"]), "UP"),
+    "bad marker": (_bad([*_HEAD, " M 'MARKER' 'INTBEG'", " x obj 1", *_TAIL]), "marker"),
+    "bad objsense": (_bad(["NAME BAD", "OBJSENSE", "  UP", "ROWS", "ENDATA"]), "MAX or MIN"),
+    "missing ENDATA": (_bad([*_HEAD, " x obj 1"]), "Parser error"),
 }
 
 
-@pytest.mark.parametrize(("lines", "bad", "message"), MALFORMED.values(), ids=MALFORMED.keys())
-def test_malformed_input_names_the_line(lines: list[str], bad: int, message: str) -> None:
-    text, line = _bad(lines, bad)
+@pytest.mark.parametrize(("text", "message"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_input_is_refused(text: str, message: str) -> None:
     with pytest.raises(MpsError, match=message) as info:
         read_mps(text)
-    assert info.value.line == line
-    assert str(info.value).startswith(f"<string>:{line}: ")
+    assert str(info.value).startswith("<string>")
+    assert "/tmp" not in str(info.value)  # names the input, not capplan's scratch copy
     assert isinstance(info.value, ValueError)
+
+
+# What HiGHS 1.12 reads without a word: these stay strict xfails so a fixed reader shows.
+SILENT = {
+    "bad number": _bad([*_HEAD, " x obj 1 c1 two", *_TAIL]),
+    "nan": _bad([*_HEAD, " x obj nan", *_TAIL]),
+    "too many fields": _bad([*_HEAD, " x obj 1 c1 2 c1", *_TAIL]),
+    "unknown column in BOUNDS": _bad([*_HEAD, " x obj 1", "BOUNDS", " UP BND z 1", "ENDATA"]),
+}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="HiGHS 1.12's MPS reader accepts these silently (a number as 0...)"
+)
+@pytest.mark.parametrize("text", SILENT.values(), ids=SILENT.keys())
+def test_input_highs_reads_silently(text: str) -> None:
+    with pytest.raises(MpsError):
+        read_mps(text)
 
 
 def test_error_names_the_file(tmp_path: Path) -> None:
@@ -533,8 +504,30 @@ def test_error_names_the_file(tmp_path: Path) -> None:
     path.write_text(mps_text(*_HEAD, " x nope 1", *_TAIL))
     with pytest.raises(MpsError) as info:
         read_mps(path)
-    assert str(info.value) == f"{path}:6: unknown row 'nope' (not declared in ROWS)"
+    assert str(info.value).startswith(f"{path}: ")
     assert info.value.source == str(path)
+    with pytest.raises(MpsError, match="no such file"):
+        read_mps(tmp_path / "missing.mps")
+
+
+def test_highspy_and_ortools_in_one_process() -> None:
+    """highspy 1.12 reads and solves, then OR-Tools 9.15 (HiGHS and SCIP) solves the same
+    program in the same process: the two coexist (solver-hazards.md)."""
+    import highspy
+
+    path = INSTANCES / "p0033.mps"
+    lp = read_mps(path)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    assert h.readModel(str(path)) == highspy.HighsStatus.kOk
+    h.run()
+    assert close(h.getInfo().objective_function_value, 3089.0)
+    status, value = solve(lp)
+    assert status == mbh.SolveStatus.OPTIMAL and close(value, 3089.0)
+    for backend in ("highs", "scip"):
+        result = get_backend(backend).solve(lp, SolveOptions(mip_gap=0.0))
+        assert result.objective is not None and close(result.objective, 3089.0), backend
 
 
 # --------------------------------------------------------------------------- writing
@@ -613,13 +606,12 @@ def test_mps_writer_uses_the_special_bound_types() -> None:
     assert "BOUNDS" not in format_mps(read_mps(small())).splitlines()  # all default
 
 
-def test_mps_writer_keeps_lb_zero_with_negative_ub() -> None:
+def test_mps_writer_refuses_an_empty_column_domain() -> None:
+    """lb = 0 > ub: the reader would take UP < 0 as lb = -inf (the CPLEX convention)."""
     lp = tricky_lp()
     lp = lp.with_bounds(col_ub=np.where(np.arange(lp.num_vars) == 9, -1.0, lp.col_ub))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", MpsWarning)
-        back = read_mps(format_mps(lp))
-    assert (back.col_lb[9], back.col_ub[9]) == (0.0, -1.0)
+    with pytest.raises(ValueError, match="lower bound > upper bound"):
+        format_mps(lp)
 
 
 def test_mps_writer_output_reads_in_ortools() -> None:
@@ -649,7 +641,9 @@ def test_mps_writer_rejects_what_mps_cannot_say() -> None:
 bound_values = st.sampled_from([-INF, -1e12, -3.5, -1.0, 0.0, 1e-7, 0.1, 0.3, 1.0, 2.5, 1e12, INF])
 coefficients = st.one_of(
     st.just(0.0),
-    st.floats(allow_nan=False, allow_infinity=False, width=64).filter(lambda v: v != 0),
+    # HiGHS takes |v| >= 1e20 as an infinite cost, rejects matrix values over 1e15 and
+    # drops those of at most 1e-9 (the reader then refuses the file)
+    st.floats(min_value=-1e14, max_value=1e14, allow_nan=False).filter(lambda v: abs(v) > 1e-9),
 )
 
 
@@ -663,8 +657,9 @@ def random_lps(draw: st.DrawFn) -> LinearProgram:
     row_ub = np.array([p[1] for p in row_pairs], dtype=float)
     row_lb[row_lb == INF] = 1e12  # +inf is no lower bound, -inf no upper bound
     row_ub[row_ub == -INF] = -1e12
-    col_lb = np.array([draw(bound_values.filter(lambda v: v < INF)) for _ in range(n)])
-    col_ub = np.array([draw(bound_values.filter(lambda v: v > -INF)) for _ in range(n)])
+    col_pairs = [sorted(draw(st.lists(bound_values, min_size=2, max_size=2))) for _ in range(n)]
+    col_lb = np.array([p[0] if p[0] < INF else 1e12 for p in col_pairs])
+    col_ub = np.array([p[1] if p[1] > -INF else -1e12 for p in col_pairs])
     return LinearProgram(
         c=np.array(draw(st.lists(coefficients, min_size=n, max_size=n))),
         A=sp.csr_matrix(dense.reshape(m, n)),
@@ -688,7 +683,7 @@ def test_mps_round_trip_property(lp: LinearProgram) -> None:
     assert_same_lp(back, lp)
 
 
-finite = st.floats(min_value=-1e29, max_value=1e29, allow_nan=False, allow_subnormal=True)
+finite = st.floats(min_value=-4e19, max_value=4e19, allow_nan=False, allow_subnormal=True)
 
 
 @settings(max_examples=300, deadline=None)
@@ -812,7 +807,7 @@ def test_lp_file_solves_to_the_same_optimum_in_cbc(
     "('min: x + 2 y;', variables free by default), not the CPLEX LP format that "
     "export_to_lp_string writes: it returns False even on OR-Tools' own export. "
     "The LP writer is checked with CBC instead.",
-    strict=False,
+    strict=True,
 )
 def test_ortools_reimports_lp_output() -> None:
     h = mbh.ModelBuilderHelper()
@@ -881,3 +876,16 @@ def test_mps_writer_output_of_instance_solves_in_ortools(name: str) -> None:
     expected = SOLU[name][1]
     assert status == mbh.SolveStatus.OPTIMAL and expected is not None
     assert close(value, expected)
+
+
+@pytest.mark.parametrize("name", ["tricky", "afiro", "p0033", "israel"])
+def test_lp_writer_output_reads_back_through_highs(name: str, tmp_path: Path) -> None:
+    """capplan's LP file, read by HiGHS's LP reader (read_model), has the same optimum."""
+    lp = tricky_lp() if name == "tricky" else read_mps(INSTANCES / f"{name}.mps")
+    path = tmp_path / f"{name}.lp"
+    write_lp(lp, path)
+    back = read_model(path)
+    assert back.maximize == lp.maximize and back.num_integer == lp.num_integer
+    (status, value), (status_back, value_back) = solve(lp), solve(back)
+    assert status == status_back == mbh.SolveStatus.OPTIMAL
+    assert close(value_back, value), (value_back, value)

@@ -15,6 +15,7 @@ import pytest
 
 from capplan.config.layers import read_chain
 from capplan.config.schema import ScenarioFile
+from capplan.data.tables import build_tables
 from capplan.pipeline import Run, solve
 from capplan.results.compare import compare
 from capplan.whatif import plan_of
@@ -95,7 +96,7 @@ def test_h200_licensed() -> None:
 
 def test_domestic_yield_shortfall() -> None:
     """At most 60% of the base supply of Ascend parts is bought, and the NPV does not rise."""
-    supply = run("base").model.tables.supply["units"]
+    supply = build_tables(run("base").config).supply["units"]
     for row in bought("domestic_yield_shortfall", part=["Ascend 910B", "Ascend 910C"]).itertuples():
         assert row.amount <= 0.6 * supply[(row.part, "china", row.period)] + 1e-6
     assert npv("domestic_yield_shortfall") <= npv("base") + tol()
@@ -186,7 +187,8 @@ def test_state_share_high() -> None:
     assert cn["CN/state"] == pytest.approx(0.4 * cn.sum())
     served = r.tables["serving"]
     state = served[served["segment"] == "CN/state"]
-    domestic = set(r.model.tables.parts.index[r.model.tables.parts["domestic"]])
+    parts = build_tables(r.config).parts
+    domestic = set(parts.index[parts["domestic"]])
     assert len(state) > 0 and set(state["part"]) <= domestic
     assert npv("state_share_high") <= npv("base") + tol()
 
@@ -215,7 +217,7 @@ def test_compare_names_what_replaced_the_banned_capacity() -> None:
     assert more is not None and "Ascend 910B in China" in more.group(1)
     less = re.search(r"Bought less [^:]*: (.*?)\.", story)
     assert less is not None and "H20 in China: -299,520 units" in less.group(1)
-    assert "supply of H20 for china in FY2026 from 150,000 units to 0 units" in story
+    assert "the supply of H20 for china in FY2026 from 150,000 units to 0 units" in story
 
 
 def test_enter_saudi_arabia() -> None:

@@ -162,3 +162,17 @@ def region(**changes: Any) -> dict[str, Any]:
 
 def part(**changes: Any) -> dict[str, Any]:
     return {**PART, **changes}
+
+
+def campaign(**changes: Any) -> dict[str, Any]:
+    """A required campaign ``c`` of 1e20 FLOP by Y1 on any region and part, changed."""
+    row = {
+        "campaign": "c",
+        "flop": 1e20,
+        "earliest": "",
+        "deadline": "Y1",
+        "regions": "*",
+        "parts": "*",
+        "late_penalty_rmb_per_zflop": "",
+    }
+    return {**row, **changes}

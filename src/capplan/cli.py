@@ -133,6 +133,13 @@ def bad_option(option: str, value: str, known: list[str]) -> InputError:
     )
 
 
+# Set by a command whose process may end without Python's module teardown once its work
+# is done and its output flushed (``capplan solve``, ``validate``): with pandas, SciPy and
+# HiGHS loaded, the teardown alone takes about 0.2 s (docs/benchmarks.md, "engine").
+# Only the console entry point acts on it; in-process callers (tests, notebooks) never do.
+FAST_EXIT: list[bool] = []
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -140,11 +147,25 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - between commands
         typer.echo("capplan: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
+    except SystemExit as exc:
+        if FAST_EXIT:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise
 
 
 # The commands register themselves on ``app`` when imported, in this order (the order of
 # ``capplan --help`` and docs/cli.md).
 from capplan.commands import run, files, tools, bench  # noqa: E402, F401, I001
+from capplan.sweep.commands import register as _register_sweeps  # noqa: E402
+
+_register_sweeps(app, _guard)  # capplan sweep, evaluate, runs (docs/sweeps.md)
+
+from capplan.hedge.cli import hedge_command  # noqa: E402  (capplan hedge, docs/hedge.md)
+
+app.command("hedge")(hedge_command)
 
 if __name__ == "__main__":  # python -m capplan.cli: run the module the commands are on
     from capplan.cli import main as entry

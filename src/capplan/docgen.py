@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from capplan.config import plausible, schema, spreadsheet
+from capplan.io import write_file_atomically
 
 # Fields the schema gives no description: key and reference columns whose meaning is a
 # reference to another file, which a field description cannot state on its own.
@@ -342,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             stale.append(str(path))
         else:
-            path.write_text(text, encoding="utf-8")
+            write_file_atomically(path, text, force=True)
             print(f"wrote {path}")
     if stale:
         print(f"stale: {', '.join(stale)} (run python -m capplan.docgen)", file=sys.stderr)

@@ -28,17 +28,59 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+MAX_PROBLEMS_PER_FILE = 30  # problems listed per file; the rest are counted
+MAX_PART_CHARS = 300  # a file name, key path or message is shortened beyond this
+
+
+def shorten(text: str, limit: int = MAX_PART_CHARS) -> str:
+    """``text`` with its middle cut out if it is longer than ``limit`` characters."""
+    text = text.replace("\x00", "\\0")
+    if len(text) <= limit:
+        return text
+    keep = (limit - 20) // 2
+    return f"{text[:keep]}... ({len(text):,} chars) ...{text[-keep:]}"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input: where it is and what was expected."""
+    """One thing wrong with the input: where it is and what was expected.
+
+    Each part is shortened when shown, so a message stays under ~1 KB whatever the input.
+    """
 
     file: str
     where: str  # key path (budget.total_rmb_bn) or row (row 3, region=Brazil, column pue)
     message: str
+    more: int = 0  # > 0: this line stands for that many problems not listed
 
     def __str__(self) -> str:
-        place = f"{self.file}: {self.where}" if self.where else self.file
-        return f"{place}: {self.message}"
+        file, where = shorten(self.file), shorten(self.where)
+        place = f"{file}: {where}" if where else file
+        return f"{place}: {shorten(self.message, 2 * MAX_PART_CHARS)}"
+
+
+def capped(problems: Iterable[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS_PER_FILE problems per file, then one that counts the rest."""
+    out: list[Problem] = []
+    per_file: dict[str, int] = {}
+    unlisted: dict[str, int] = {}
+    for problem in problems:
+        if problem.more:
+            unlisted[problem.file] = unlisted.get(problem.file, 0) + problem.more
+            continue
+        n = per_file.get(problem.file, 0) + 1
+        per_file[problem.file] = n
+        if n <= MAX_PROBLEMS_PER_FILE:
+            out.append(problem)
+        else:
+            unlisted[problem.file] = unlisted.get(problem.file, 0) + 1
+    out += [more_problems(file, n) for file, n in unlisted.items()]
+    return out
+
+
+def more_problems(file: str, n: int) -> Problem:
+    """The line that counts ``n`` problems of ``file`` not listed."""
+    return Problem(file, "", f"... and {n:,} more problem(s) not listed", more=n)
 
 
 class CapplanError(Exception):
@@ -53,18 +95,26 @@ class InputError(CapplanError):
     exit_code = ExitCode.BAD_INPUT
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = list(problems)
+        self.problems = capped(problems)
         super().__init__(self.render())
 
     def render(self) -> str:
         if len(self.problems) == 1:
             return f"bad input: {self.problems[0]}"
-        lines = [f"bad input: {len(self.problems)} problems"]
+        total = sum(p.more or 1 for p in self.problems)
+        lines = [f"bad input: {total:,} problems"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 
 
 class OutputExistsError(CapplanError):
+    exit_code = ExitCode.BAD_INPUT
+
+
+class OutputError(CapplanError):
+    """The output folder cannot be written (read-only, full, not a folder): exit code 2,
+    found before the solve where possible."""
+
     exit_code = ExitCode.BAD_INPUT
 
 

@@ -48,6 +48,7 @@ EXIT_FOR_STATUS = {
     Status.INFEASIBLE_OR_UNBOUNDED: ExitCode.INFEASIBLE,
     Status.NO_SOLUTION: ExitCode.SOLVER_ERROR,
     Status.ERROR: ExitCode.SOLVER_ERROR,
+    Status.UNVERIFIED: ExitCode.SOLVER_ERROR,
 }
 Stage = Callable[[str, str], None]
 
@@ -194,7 +195,9 @@ def solve(
     x0 = start.x if isinstance(start, Plan) else start
     if x0 is not None and x0.shape != (model.lp.num_vars,):
         x0 = None
-    return get_backend(backend).solve(model.lp, options, start=x0, progress=progress)
+    from capplan.verify import solve_scaled  # the objective in a sane range (capplan.verify)
+
+    return solve_scaled(get_backend(backend), model.lp, options, start=x0, progress=progress)
 
 
 def analyse(
@@ -212,8 +215,10 @@ def analyse(
     from capplan.results.explain import explain_infeasible
     from capplan.results.marginal import marginal_values
     from capplan.results.summary import integral, result_tables, summary
+    from capplan.verify import check_plan, coefficient_range
 
     t0 = time.perf_counter()
+    checked = check_plan(model.lp, result)  # polish, verify: unverified, never optimal
     lines: tuple[str, ...] = ()
     if explain and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
         explanation = explain_infeasible(model, result.backend, options, config.scenarios)
@@ -236,6 +241,8 @@ def analyse(
             }
     all_times = {**(times or {}), "extract_s": time.perf_counter() - t0}
     info = summary(config, model, result, options, tables, all_times, mv_info)
+    info["coefficients"] = coefficient_range(model.lp)
+    info["verification"] = checked.summary() if checked is not None else None
     return Plan(
         status=result.status,
         objective=result.objective,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from capplan.backends.base import ProgressCallback, Result, Status
 from capplan.config.loader import Config
 from capplan.data.tables import Tables
 from capplan.errors import ExitCode, InputError, Problem
-from capplan.io import check_writable, default_run_dir, write_run
+from capplan.io import check_writable, next_free_name, write_run
 from capplan.library import EXIT_FOR_STATUS, Plan, SolveRequest
 from capplan.model.build import Model
 from capplan.results.summary import result_tables, summary, versions
@@ -43,6 +43,7 @@ class Run:
     result: Result
     plan: Plan
     out_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)  # warnings for stderr (not failures)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -102,6 +103,7 @@ def solve(
     progress: ProgressCallback | None = None,
     start: Plan | np.ndarray | str | Path | None = None,
     strict: bool = False,
+    record: bool = True,
 ) -> Run:
     """Solve a model and (unless ``write=False``) write its run folder.
 
@@ -117,6 +119,9 @@ def solve(
     (:mod:`capplan.results.decisions`).
     ``export`` (a ``.mps`` or ``.lp`` path) writes the built program there before it is
     solved, so an infeasible model is exported too (:func:`capplan.mps.write_model_file`).
+    A written run is queued for the run store ``<outputs_dir>/runs.duckdb`` unless
+    ``record=False`` (:func:`capplan.store.queue_run`: recorded when the store is next
+    opened); a queue that cannot be written is a note, not a failure.
     """
     stage = on_stage or (lambda _stage, _detail: None)
     if export is not None:
@@ -138,9 +143,13 @@ def solve(
     times["load_s"] = time.perf_counter() - t0
     options, name = req.options(inputs), req.backend_name(inputs)
     out_dir: Path | None = None
+    next_free = None  # the default name moves on to -2, -3... if taken, even in a race
     if write:
-        label = inputs.config.label
-        out_dir = Path(out) if out is not None else default_run_dir(Path(outputs_dir), label)
+        if out is None:
+            next_free = next_free_name(Path(outputs_dir), inputs.config.label)
+            out_dir = next_free(1)
+        else:
+            out_dir = Path(out)
         check_writable(out_dir, force)
 
     t0 = time.perf_counter()
@@ -166,8 +175,21 @@ def solve(
     run = Run(inputs.config, model, result, plan)
     if write and out_dir is not None and result.status.has_solution:
         stage("write", "")
-        run.out_dir = write_run(out_dir, plan.tables, plan.summary, force)
+        run.out_dir = write_run(out_dir, plan.tables, plan.summary, force, next_free)
+        if record:
+            run.notes += _record(run.out_dir, Path(outputs_dir) / "runs.duckdb")
     return run
+
+
+def _record(folder: Path, store: Path) -> list[str]:
+    """Queue the run folder for the run store (recorded when the store is next opened)."""
+    from capplan.store import queue_run
+
+    try:
+        queue_run(folder, store, kind="solve")
+    except OSError as exc:  # a read-only outputs folder...
+        return [f"not queued for the run store {store}: {exc.strerror or exc}"]
+    return []
 
 
 def _start_from_run(model: Model, folder: Path) -> np.ndarray:

@@ -27,10 +27,11 @@ class Status(enum.StrEnum):
     INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
     NO_SOLUTION = "no_solution"  # stopped at a limit before finding any solution
     ERROR = "error"
+    UNVERIFIED = "unverified"  # a plan that failed the independent check (capplan.verify)
 
     @property
     def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.FEASIBLE)
+        return self in (Status.OPTIMAL, Status.FEASIBLE, Status.UNVERIFIED)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ that the OR-Tools layer did not (solver-hazards.md, "Found later"):
   run for many seconds on large models.  Such a solve is left to stop at its next check
   (:func:`abandoned_solves` counts them; the CLI then ends the process at once);
 * a MIP start (``setSolution``) from a given plan, checked by HiGHS and ignored when it
-  does not fit the program;
+  does not fit the program; a feasible start turns HiGHS's primal heuristics off (the
+  start is the plan to beat, what is left is the proof);
 * LP duals (``row_dual``), as d(objective)/d(row bound) in the program's own sense.
 
 highspy 1.12.0 is pinned: it is the HiGHS that OR-Tools 9.15 bundles and the only highspy
@@ -54,7 +55,17 @@ from capplan.model.lp import LinearProgram
 PROGRESS_EVERY_S = 0.25  # at most this often a progress event from the interrupt callback
 WAIT_STEP_S = 0.05  # the waiting thread wakes this often, so Ctrl-C is seen at once
 CANCEL_GRACE_S = 0.5  # after Ctrl-C, wait this long for HiGHS to stop before returning
-_ABANDONED: list[Any] = []  # solver threads still running after an interrupt
+_ABANDONED: list[Any] = []
+START_TOLERANCE = 1e-9  # relative violation up to which a MIP start counts as feasible
+WARM_OFF = (  # HiGHS options switched off when a feasible start is given (_set_start)
+    "mip_heuristic_run_feasibility_jump",
+    "mip_heuristic_run_rens",
+    "mip_heuristic_run_rins",
+    "mip_heuristic_run_root_reduced_cost",
+    "mip_heuristic_run_shifting",
+    "mip_heuristic_run_zi_round",
+    "mip_allow_restart",
+)  # solver threads still running after an interrupt
 
 
 @functools.cache
@@ -176,7 +187,14 @@ class HighspyBackend(Backend):
     def _set_start(h: Any, lp: LinearProgram, start: np.ndarray | None) -> str:
         """Offer ``start`` as a MIP start: one value per column, NaN where none is given
         (HiGHS completes a partial start by solving for the rest).  HiGHS checks it and
-        ignores a start that does not fit the program."""
+        ignores a start that does not fit the program.
+
+        A complete start that satisfies every row and bound (checked here) is a plan to
+        beat: HiGHS's primal heuristics and its restart are then switched off, leaving
+        the work of proving the bound (on the base case a budget change re-solves about
+        seven times faster: docs/benchmarks.md, "warm").  Any other start leaves HiGHS's
+        settings as they are.
+        """
         if start is None or not lp.is_mip:
             return "none"
         if start.shape != (lp.num_vars,):
@@ -189,7 +207,15 @@ class HighspyBackend(Backend):
         whole = lp.integer[given]
         values[whole] = np.round(values[whole])
         h.setSolution(len(given), given.astype(np.int32), values)
-        return "given" if len(given) == lp.num_vars else f"given for {len(given)} columns"
+        if len(given) < lp.num_vars:
+            return f"given for {len(given)} columns"
+        scale = max(1.0, float(np.abs(values).max(initial=0.0)))
+        if lp.max_violation(values) > START_TOLERANCE * scale:
+            return "given (not feasible here: HiGHS repairs or ignores it)"
+        for option in WARM_OFF:
+            h.setOptionValue(option, False)
+        h.setOptionValue("mip_heuristic_effort", 0.0)
+        return "given (feasible: heuristics off)"
 
     def _read(self, h: Any, lp: LinearProgram, options: SolveOptions) -> Result:
         """Turn HiGHS's answer into a Result with an honest status."""

@@ -6,7 +6,8 @@ Verdicts of a run:
   :data:`REL_TOL`, or (model instances) an optimum consistent with every other backend.
 * ``wrong`` -- a proven answer that contradicts the published one or another backend's.
 * ``limit`` -- stopped at the time limit (a plan without proof, or none): not checked.
-* ``unreadable`` -- capplan's MPS reader rejected the file (the reason is in the message).
+* ``unreadable`` -- the MPS reader (HiGHS's, capplan.mps) rejected the file (the reason
+  is in the message).
 * ``error`` -- the backend could not solve it (for example an LP-only solver and a MIP),
   or the run crashed or was killed.
 * ``unchecked`` -- solved, but there is nothing to check it against.

@@ -1,4 +1,4 @@
-"""Measurement suites: ``capplan bench --suite engine`` and ``--suite warm``.
+"""Measurement suites: ``capplan bench --suite engine``, ``--suite warm`` and ``--suite sweep``.
 
 Unlike the instance suites (:mod:`capplan.bench.suites`), these measure one question each,
 side by side in one run, and write ``results.md`` and ``results.json`` to the output folder:
@@ -12,6 +12,8 @@ side by side in one run, and write ``results.md`` and ``results.json`` to the ou
   warm-started from the previous plan (:class:`capplan.library.Session`), against the same
   re-solve without a start; every warm objective must equal the cold one within the gap
   (exit code 5 otherwise).
+* ``sweep`` -- sweep throughput with 2 Dask workers against 1, and the share of the
+  sweep's time outside the solver (:mod:`capplan.bench.sweep`, docs/sweeps.md).
 """
 
 from __future__ import annotations
@@ -148,7 +150,18 @@ def _same_within_gap(a: float | None, b: float | None, gap: float) -> bool:
     return abs(a - b) <= 2 * gap * max(1.0, abs(a), abs(b))
 
 
-MEASURES: dict[str, Callable[[MeasureArgs], Measured]] = {"engine": engine, "warm": warm}
+def sweep(args: MeasureArgs) -> Measured:
+    """Sweep throughput, 2 Dask workers vs 1, and time outside the solver (bench/sweep.py)."""
+    from capplan.bench.sweep import measure_sweep
+
+    return measure_sweep(args)
+
+
+MEASURES: dict[str, Callable[[MeasureArgs], Measured]] = {
+    "engine": engine,
+    "warm": warm,
+    "sweep": sweep,
+}
 
 
 def run_measure(name: str, args: MeasureArgs) -> Measured:

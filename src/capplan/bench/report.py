@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from capplan.io import write_file_atomically
 
 if TYPE_CHECKING:
     from capplan.bench.run import BenchOutcome, BenchSettings
@@ -66,15 +66,8 @@ REFERENCE_COLUMNS = [
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, renamed when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically, replacing an existing file (capplan.io)."""
+    write_file_atomically(path, text, force=True)
 
 
 def run_row(run: dict[str, Any]) -> dict[str, Any]:
@@ -198,7 +191,7 @@ def markdown(outcome: BenchOutcome, settings: BenchSettings, machine: dict[str, 
         lines += [
             "## Public MPS instances",
             "",
-            "Read with capplan's own MPS reader; objective against the published value "
+            "Read with HiGHS's MPS reader (capplan.mps); objective against the published value "
             "(relative 1e-6).",
             "",
             "| instance | published | " + " | ".join(backends) + " |",

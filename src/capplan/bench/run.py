@@ -14,7 +14,6 @@ import contextlib
 import os
 import shutil
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from capplan.bench.records import build_ms, describe, judge, reference_record, r
 from capplan.bench.runner import Progress, run_task, stderr_progress, task_limit
 from capplan.errors import ExitCode, InputError, OutputExistsError, Problem
 from capplan.generate import Spec, generate_folder
+from capplan.io import clean_leftovers, publish, temp_name
 
 DEFAULT_MODEL_BACKENDS = ("highs", "scip")
 DEFAULT_MPS_BACKENDS = ("highs", "scip")
@@ -185,7 +185,9 @@ def run_bench(settings: BenchSettings, progress: Progress = stderr_progress) -> 
         )
     out = _out_dir(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    clean_leftovers(out.parent)
+    tmp = temp_name(out)
+    tmp.mkdir()
     with _terminate_as_interrupt():
         return _run_in(settings, models, mps, baseline, out, tmp, progress)
 
@@ -240,15 +242,9 @@ def _run_in(
 
 
 def _finish(tmp: Path, out: Path, force: bool) -> None:
-    if out.exists():
-        if not force:
-            raise OutputExistsError(f"output folder {out} appeared while the benchmark ran")
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+    if out.exists() and not force:
+        raise OutputExistsError(f"output folder {out} appeared while the benchmark ran")
+    publish(tmp, out, force)
 
 
 def _run(

@@ -9,6 +9,8 @@
 * ``overhead`` -- capplan's overhead against the solve: generated models HiGHS solves in
   seconds to about a minute at a relative gap of 1e-3, the largest about 370 thousand
   nonzeros.
+* ``hedge`` -- the hedged plan of the base case at 10, 50 and 200 futures
+  (:mod:`capplan.bench.hedge`; not a :class:`BenchSettings` suite: it runs on its own).
 """
 
 from __future__ import annotations
@@ -118,3 +120,4 @@ def overhead() -> BenchSettings:
 
 
 SUITES: dict[str, Callable[[], BenchSettings]] = {"ci": ci, "scale": scale, "overhead": overhead}
+OWN_SUITES = ("hedge",)  # suites with their own runner: capplan.bench.<name>

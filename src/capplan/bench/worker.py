@@ -242,9 +242,9 @@ def main(argv: list[str]) -> int:
         if os.environ.get("CAPPLAN_DEBUG"):
             traceback.print_exc()
         result = {"status": "error", "message": detail, "times": {}}
-    tmp = Path(argv[1] + ".tmp")
-    tmp.write_text(json.dumps(result, default=str), encoding="utf-8")
-    os.replace(tmp, argv[1])
+    from capplan.io import write_file_atomically
+
+    write_file_atomically(Path(argv[1]), json.dumps(result, default=str), force=True)
     return 0
 
 

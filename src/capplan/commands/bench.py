@@ -33,7 +33,7 @@ def bench(
         typer.Option(
             "--suite",
             help="A named set of instances and settings (ci, scale, overhead), or a "
-            "measurement suite (engine, warm): docs/benchmarks.md.",
+            "measurement suite (engine, warm, sweep, hedge): docs/benchmarks.md.",
         ),
     ] = None,
     mps: Annotated[
@@ -108,7 +108,7 @@ def bench(
 
     Each run is a fresh process that records load, build, solve, extract and write times,
     peak memory, status, objective, bound and gap.  Backends must agree on each model;
-    MPS files (read with capplan's own reader) must give their published results.
+    MPS files (read with HiGHS's reader, capplan.mps) must give their published results.
     Writes results.csv, reference.csv, results.json and results.md (docs/benchmarks.md).
     Exit code 5 when a check fails.
 
@@ -120,6 +120,10 @@ def bench(
     from capplan.bench.run import run_bench
 
     def body() -> None:
+        if suite == "hedge":  # its own runner (capplan.bench.hedge)
+            from capplan.bench.hedge import run_hedge_bench
+
+            raise typer.Exit(run_hedge_bench(out, force, time_limit, gap))
         if suite in MEASURES:
             measure(suite, out, repeat, against)
         settings = bench_settings(

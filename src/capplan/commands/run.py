@@ -9,6 +9,7 @@ import typer
 
 from capplan.cli import (
     DEFAULT_MODEL,
+    FAST_EXIT,
     ModelArg,
     OutsideOpt,
     ScenarioOpt,
@@ -120,6 +121,8 @@ def solve(
         if not as_json:
             for warning in run.config.warnings:
                 typer.echo(f"capplan: warning: {warning}", err=True)
+        for note in run.notes:
+            typer.echo(f"capplan: note: {note}", err=True)
         if as_json:
             typer.echo(summary_json(run), nl=False)
         elif not quiet:
@@ -127,12 +130,14 @@ def solve(
             if made is not None:
                 typer.echo(f"wrote {made.html} (charts in {made.html.parent / 'charts'}/)")
         if int(run.exit_code) != 0:
-            if quiet or as_json or not run.result.status.has_solution:
+            unverified = run.result.status == "unverified"  # say why, always (verify.py)
+            if quiet or as_json or unverified or not run.result.status.has_solution:
                 typer.echo(f"capplan: {run.result.status}: {run.result.message}", err=True)
             for line in run.explanation or ():
                 typer.echo(f"capplan: {line}", err=True)
             raise typer.Exit(int(run.exit_code))
 
+    FAST_EXIT.append(True)  # nothing to tear down once the run folder is written
     _guard(body)
 
 
@@ -167,4 +172,5 @@ def validate(
         for line in new_row_notes(config.tables):
             typer.echo(f"note: {line}")
 
+    FAST_EXIT.append(True)
     _guard(body)

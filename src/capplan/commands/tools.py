@@ -17,7 +17,7 @@ from capplan.cli import (
 @app.command()
 def schema(
     kind: Annotated[
-        str, typer.Argument(help="model, scenario or policy.", show_default=True)
+        str, typer.Argument(help="model, scenario, policy, sweep or futures.", show_default=True)
     ] = "model",
 ) -> None:
     """Print the JSON Schema of a model, scenario or policy file (for editors).
@@ -29,8 +29,18 @@ def schema(
     from capplan.config.schema import json_schema
 
     def body() -> None:
+        if kind == "sweep":  # models/sweeps/*.yaml (capplan.config.sweeps)
+            from capplan.config.sweeps import SweepFile
+
+            typer.echo(json.dumps(SweepFile.model_json_schema(), indent=2, sort_keys=True))
+            return
+        if kind == "futures":  # models/futures/*.yaml (capplan.config.futures, docs/hedge.md)
+            from capplan.config.futures import json_schema as futures_schema
+
+            typer.echo(json.dumps(futures_schema(), indent=2, sort_keys=True))
+            return
         if kind not in ("model", "scenario", "policy"):
-            raise bad_option("KIND", kind, ["model", "scenario", "policy"])
+            raise bad_option("KIND", kind, ["model", "scenario", "policy", "sweep", "futures"])
         typer.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))  # type: ignore[arg-type]
 
     _guard(body)

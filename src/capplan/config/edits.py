@@ -309,6 +309,8 @@ def _kind(info: FieldInfo) -> Kind:
     annotation = info.annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is Annotated:  # an optional annotated column (NonNeg)
+        annotation = typing.get_args(annotation)[0]
     if annotation is bool:
         return "bool"
     if annotation in (int, float):

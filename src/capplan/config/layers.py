@@ -98,6 +98,10 @@ class Composition:
     def names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.scenarios)
 
+    def origin_of(self, loc: Loc) -> bool:
+        """True if a file, scenario or ``--set`` gave the value at ``loc`` (not a default)."""
+        return _nearest(self.model_origin, loc) is not None and _set_at(self.model, loc)
+
     def locate_model(self, loc: Loc) -> tuple[str, str]:
         """(file, key path) of the model value at ``loc``: who set it last."""
         source = _nearest(self.model_origin, loc)
@@ -218,6 +222,14 @@ def merge(
         _record(origin, loc, value, source)
 
 
+def _set_at(data: Any, loc: Loc) -> bool:
+    for key in loc:
+        if not isinstance(data, dict) or key not in data:
+            return False
+        data = data[key]
+    return True
+
+
 def _record(origin: dict[Loc, Source], loc: Loc, value: Any, source: Source) -> None:
     if isinstance(value, dict) and value:
         for key, item in value.items():
@@ -227,12 +239,15 @@ def _record(origin: dict[Loc, Source], loc: Loc, value: Any, source: Source) -> 
 
 
 def _nearest(origin: dict[Loc, Source], loc: Loc) -> Source | None:
-    """The source of ``loc`` or of the closest enclosing key that has one."""
+    """The source of ``loc``, of the closest enclosing key that has one, or else of the
+    latest value set below it (a section ``--set foo.bar=1`` or a scenario made: a bad
+    key ``foo`` is blamed on whoever wrote it, not on the model file)."""
     for n in range(len(loc), 0, -1):
         found = origin.get(tuple(loc[:n]))
         if found is not None:
             return found
-    return None
+    below = [source for key, source in origin.items() if key[: len(loc)] == tuple(loc)]
+    return below[-1] if below else None
 
 
 # --------------------------------------------------------------------------- files
@@ -247,6 +262,20 @@ def project_folder(model: Path) -> Path:
         if candidate.name == "models":
             return candidate.parent
     return folder.parent
+
+
+def check_path_text(text: str, file: str, where: str) -> str:
+    """``text`` if it can name a file: no NUL byte or control character (checked once,
+    where a path enters), else an input error naming ``file`` and ``where``."""
+    bad = next((c for c in text if ord(c) < 32), None)
+    if bad is not None or not text:
+        raise input_error(
+            file,
+            where,
+            f"{'an empty path' if not text else f'a control character ({bad!r}) in the path'}: "
+            "expected a file or folder name",
+        )
+    return text
 
 
 def _outside_message(shown: str, project: Path) -> str:
@@ -326,14 +355,19 @@ def compose(
     ``model_path`` may itself be a scenario file: its ``extends`` chain is applied first.
     A scenario file reached twice (given twice, or extended by another) is applied once.
     """
-    path = Path(model_path)
+    path = Path(check_path_text(str(model_path), COMMAND_LINE, "MODEL"))
     project = project_folder(path)
     root, display, raw, chain = read_chain(path, str(model_path), project, allow_outside)
     comp = Composition(root, display, project.resolve(), allow_outside, copy.deepcopy(raw))
     _record(comp.model_origin, (), raw, Source(display, "", root))
     layers = list(chain)
     for token in scenarios:
+        check_path_text(token, COMMAND_LINE, f"--scenario {token}")
         file, shown = scenario_path(token, root)
+        if not allow_outside and not file.resolve().is_relative_to(comp.project):
+            raise input_error(  # also a symlink in models/scenarios/ that leads outside
+                COMMAND_LINE, f"--scenario {token}", _outside_message(shown, comp.project)
+            )
         *_, extra = read_chain(file, shown, comp.project, allow_outside)
         if not extra:
             raise input_error(

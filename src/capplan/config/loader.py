@@ -215,10 +215,27 @@ def _input_files(comp: Composition, inputs: InputFiles) -> dict[str, Path]:
         )
     files = {name: root / getattr(inputs, name) for name in [*TABLE_ROWS, "policy"]}
     problems = [comp.outside(path, ("inputs", k), getattr(inputs, k)) for k, path in files.items()]
+    problems += [
+        _missing(comp, key, getattr(inputs, key), path)
+        for (key, path), outside in zip(files.items(), list(problems), strict=True)
+        if outside is None  # a path outside the project is one problem, not two
+    ]
     found = [p for p in problems if p is not None]
     if found:
         raise InputError(found)
     return files
+
+
+def _missing(comp: Composition, key: str, shown: str, path: Path) -> Problem | None:
+    """A Problem naming whoever set ``inputs.<key>`` if its file is not there."""
+    if path.is_file() or (key in TABLE_ROWS and path.is_dir()):  # a folder: read_table says
+        return None
+    if not comp.origin_of(("inputs", key)):
+        return None  # the default name: the table's own read says what is missing
+    file, where = comp.locate_model(("inputs", key))
+    return Problem(
+        file, where, f"file {shown!r} not found (looked for {path}); expected an input file"
+    )
 
 
 def _validate_policy(

@@ -14,6 +14,7 @@ import math
 import re
 import types
 import typing
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,13 @@ from capplan.config.spreadsheet import (
     trim_trailing,
     workbook_rows,
 )
-from capplan.errors import InputError, Problem, ProblemCollector
+from capplan.errors import (
+    MAX_PROBLEMS_PER_FILE,
+    InputError,
+    Problem,
+    ProblemCollector,
+    more_problems,
+)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_YAML_BYTES = 1024 * 1024  # model, scenario and policy files are a few kB
@@ -72,6 +79,7 @@ def _check_expansion(root: yaml.Node) -> None:
     cycle (an alias inside its own anchor).  Iterative: nodes are counted once each."""
     size: dict[int, int] = {}
     on_path: set[int] = set()
+    shared = False  # a node reached twice: the document uses aliases
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -80,13 +88,20 @@ def _check_expansion(root: yaml.Node) -> None:
         if done:
             on_path.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in children)
-            if size[key] > MAX_YAML_VALUES:
+            if size[key] > MAX_YAML_VALUES and shared:
                 raise YamlTooLargeError(
                     f"the YAML expands to more than {MAX_YAML_VALUES:,} values (an alias "
-                    "bomb?); expected a plain settings file with few or no aliases (*name)"
+                    "bomb?) through its aliases; expected a plain settings file with few or "
+                    "no aliases (*name)"
+                )
+            if size[key] > MAX_YAML_VALUES:
+                raise YamlTooLargeError(
+                    f"the YAML has more than {MAX_YAML_VALUES:,} keys and values; expected a "
+                    "settings file (model, scenario and policy files hold a few hundred)"
                 )
             continue
         if key in size:
+            shared = True
             continue
         if key in on_path:
             raise YamlTooLargeError(
@@ -451,11 +466,14 @@ def _header_problems(
     where = "row 1 (header)"
     names = list(fields)
     expected = f"expected columns: {', '.join(names)}"
-    missing = [c for c in names if fields[c].is_required() and c not in header]
+    given = set(header)  # linear in the columns: a 100k-column header is read in ms
+    missing = [c for c in names if fields[c].is_required() and c not in given]
     unknown = [c for c in dict.fromkeys(header) if c not in fields]
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    for col in unknown:
-        close = difflib.get_close_matches(col, [n for n in names if n not in header], n=1)
+    repeated = sorted(c for c, n in Counter(header).items() if n > 1)
+    absent = [n for n in names if n not in given]
+    unlisted = max(len(unknown) - MAX_PROBLEMS_PER_FILE, 0)
+    for col in unknown[:MAX_PROBLEMS_PER_FILE]:
+        close = difflib.get_close_matches(col, absent, n=1)
         if close:
             hint = f" (did you mean {close[0]!r}?)"
             missing = [c for c in missing if c != close[0]]
@@ -476,6 +494,8 @@ def _header_problems(
                 f"column(s) given twice: {', '.join(repeated)}; expected each column once",
             )
         )
+    if unlisted:
+        out.append(more_problems(display, unlisted))
     return out
 
 
@@ -552,17 +572,7 @@ def validate_table(
     fields = row_model.model_fields
     keys = TABLE_KEYS[name]
     label = row_label or table_row_label(name, records, lines)
-    try:
-        parsed: list[BaseModel] = TypeAdapter(list[row_model]).validate_python(  # type: ignore[valid-type]
-            [
-                {k: v for k, v in r.items() if v is not None or fields[k].is_required()}
-                for r in records
-            ]
-        )
-    except ValidationError as exc:
-        raise InputError(
-            validation_problems(exc, display, label, row_model, row_file=row_file)
-        ) from None
+    parsed = _validate_rows(row_model, records, lines, display, label, row_file)
     frame = pd.DataFrame.from_records([r.model_dump() for r in parsed], columns=list(fields))
     collector = ProblemCollector()
     first: dict[tuple[Any, ...], int] = {}
@@ -579,6 +589,54 @@ def validate_table(
     collector.raise_if_any()
     frame.attrs[LINES_ATTR] = lines
     return frame
+
+
+CHUNK_ROWS = 2000  # rows validated at a time; checking stops once a file has enough problems
+
+
+def _validate_rows(
+    row_model: type[BaseModel],
+    records: list[dict[str, Any]],
+    lines: list[int],
+    display: str,
+    label: RowLabel,
+    row_file: Callable[[int], str] | None,
+) -> list[BaseModel]:
+    """Validate rows a chunk at a time; stop after MAX_PROBLEMS_PER_FILE problems, so a
+    huge bad file costs time and memory in proportion to the rows read, not its errors."""
+    fields = row_model.model_fields
+    adapter: TypeAdapter[list[BaseModel]] = TypeAdapter(list[row_model])  # type: ignore[valid-type]
+    parsed: list[BaseModel] = []
+    problems: list[Problem] = []
+    for start in range(0, len(records), CHUNK_ROWS):
+        chunk = [
+            {k: v for k, v in r.items() if v is not None or fields[k].is_required()}
+            for r in records[start : start + CHUNK_ROWS]
+        ]
+        try:
+            parsed += adapter.validate_python(chunk)
+        except ValidationError as exc:
+
+            def shifted(i: int, rest: list[Any], start: int = start) -> str:
+                return label(start + i, rest)
+
+            def blamed(i: int, start: int = start) -> str:
+                return row_file(start + i) if row_file is not None else display
+
+            problems += validation_problems(exc, display, shifted, row_model, row_file=blamed)
+        end = start + CHUNK_ROWS
+        if len(problems) > MAX_PROBLEMS_PER_FILE and end < len(records):
+            note = Problem(
+                display,
+                f"rows {lines[end]}-{lines[-1]}",
+                "not checked: too many problems above (fix those first)",
+            )
+            keep = MAX_PROBLEMS_PER_FILE - 1  # the note is listed, the rest counted
+            problems = [*problems[:keep], note, *problems[keep:]]
+            break
+    if problems:
+        raise InputError(problems)
+    return parsed
 
 
 def show_path(path: Path) -> str:

@@ -9,9 +9,12 @@ description feeds the error messages, the JSON Schema and docs/inputs.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import math
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from capplan.config.carried import MAX_INT, PathText, RunName, _Carried
 
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -19,11 +22,11 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
 
-class _Yaml(BaseModel):
+class _Yaml(_Carried):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
-class _Row(BaseModel):
+class _Row(_Carried):
     model_config = ConfigDict(
         extra="forbid", strict=False, frozen=True, allow_inf_nan=False, str_strip_whitespace=True
     )
@@ -115,27 +118,32 @@ class SolverSettings(_Yaml):
     )
     mip_gap: float = Field(1e-6, ge=0, lt=1, description="Relative MIP gap to prove.")
     threads: int = Field(1, ge=1, le=256, description="Solver threads.")
-    seed: int = Field(0, ge=0, description="Solver random seed (fixed for reproducibility).")
+    seed: int = Field(
+        0, ge=0, le=MAX_INT, description="Solver random seed (fixed for reproducibility)."
+    )
 
 
 class InputFiles(_Yaml):
     """Where the input tables are, relative to the model file."""
 
-    dir: str = Field("../inputs", description="Folder of the input tables.")
-    regions: str = "regions.csv"
-    parts: str = "parts.csv"
-    supply: str = "supply.csv"
-    eligibility: str = "eligibility.csv"
-    demand: str = "demand.csv"
-    campaigns: str = "campaigns.csv"
-    exchange_rates: str = "exchange_rates.csv"
-    policy: str = "policy.yaml"
+    dir: PathText = Field("../inputs", description="Folder of the input tables.")
+    regions: PathText = "regions.csv"
+    parts: PathText = "parts.csv"
+    supply: PathText = "supply.csv"
+    eligibility: PathText = "eligibility.csv"
+    demand: PathText = "demand.csv"
+    campaigns: PathText = "campaigns.csv"
+    exchange_rates: PathText = "exchange_rates.csv"
+    policy: PathText = "policy.yaml"
 
 
 class ModelFile(_Yaml):
     """A model file (models/*.yaml)."""
 
-    name: Name = Field(description="Model name; the default run folder is outputs/<name>.")
+    name: RunName = Field(
+        description="Model name; the default run folder is outputs/<name> (a plain folder "
+        "name: no / or \\, not starting with a dot)."
+    )
     description: str = ""
     horizon: Horizon
     budget: Budget
@@ -248,6 +256,8 @@ class DemandRow(_Row):
 class CampaignRow(_Row):
     """campaigns.csv: training campaigns."""
 
+    _limits: ClassVar[dict[str, float]] = {"flop": 1e30}
+
     campaign: Name
     flop: Positive = Field(description="Compute to deliver, FLOP.")
     earliest: Name | None = Field(None, description="First period it may run; empty = first.")
@@ -312,6 +322,9 @@ class TableEdit(_Yaml):
     "and".  A selection that matches no row is an error.
     """
 
+    # values are checked where they land: the edited rows against their row schema
+    _limits: ClassVar[dict[str, float]] = {"where": math.inf, "set": math.inf, "add": math.inf}
+
     table: TableName = Field(description="Input table to edit.")
     where: dict[Name, Cell | list[Cell] | PeriodRange] = Field(
         default_factory=dict,
@@ -344,9 +357,12 @@ class RowRemoval(_Yaml):
 class ScenarioFile(_Yaml):
     """A scenario file (models/scenarios/*.yaml): what changes relative to a model."""
 
+    # overrides are checked as the model file they change, with their key paths
+    _limits: ClassVar[dict[str, float]] = {"overrides": math.inf}
+
     description: str = Field("", description="What the scenario says, in one line.")
     source: str = Field("", description="Where it comes from (event, report) or 'assumption'.")
-    extends: Name = Field(
+    extends: PathText = Field(
         description="The model file or scenario file this one changes, relative to this file."
     )
     overrides: dict[str, Any] = Field(

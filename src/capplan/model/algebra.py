@@ -5,10 +5,9 @@ only the entries a mask selects.  Each entry is a tuple of integer codes, one pe
 so mapping a variable to the rows it enters is array arithmetic, never a Python loop per
 variable or per nonzero.
 
-Terms come in two forms: coordinate triplets (:meth:`Builder.add_terms`), and runs of
-consecutive columns already in row order (:meth:`Builder.add_runs`), which need no
-sorting.  ``Builder.build`` assembles each row block's part of the CSR matrix (a
-counting sort of its triplets, merged with its runs) and stacks the parts.
+Terms come as coordinate triplets (:meth:`Builder.add_terms`).  ``Builder.build``
+assembles each row block's part of the CSR matrix (a counting sort of its triplets) and
+stacks the parts.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ class Entries:
     dims: tuple[str, ...]
     codes: dict[str, np.ndarray]
     start: int
-    runs: Runs | None = None  # how the entries were selected, if given as runs
 
     @property
     def size(self) -> int:
@@ -50,20 +48,6 @@ class Entries:
 
     def __getitem__(self, dim: str) -> np.ndarray:
         return self.codes[dim]
-
-    def run_first(self) -> np.ndarray | None:
-        """For entries selected by :class:`Runs`: on the grid of ``runs.base``, the id of
-        the first entry of each point's run (its position ``runs.first`` in the last
-        dim), -1 where the point has none; the entry at position f of the run is that id
-        plus ``f - first``.  None for entries selected otherwise."""
-        if self.runs is None:
-            return None
-        base = self.runs.base
-        nz = np.nonzero(base)
-        length = np.maximum(np.broadcast_to(self.runs.length, base.shape)[nz], 0)
-        first = np.full(base.shape, -1, dtype=np.int64)
-        first[nz] = self.start + np.cumsum(length) - length
-        return np.where(np.broadcast_to(self.runs.length, base.shape) > 0, first, -1)
 
 
 @dataclass(frozen=True)
@@ -106,10 +90,6 @@ class Builder:
     _rows: list[tuple[Entries, np.ndarray, np.ndarray]] = field(default_factory=list)
     # by row block (its first row), per add_terms call: (first column, rows, columns, values)
     _triplets: dict[int, list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]] = field(
-        default_factory=dict
-    )
-    # by row block, per add_runs call: (first column, terms per row, columns, values)
-    _sorted: dict[int, list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]] = field(
         default_factory=dict
     )
     _costs: list[tuple[Entries, np.ndarray]] = field(default_factory=list)
@@ -168,7 +148,7 @@ class Builder:
         codes = self._select(dims, mask)
         nz = tuple(codes[d] for d in dims)
         shape = self.shape(dims)
-        block = Entries(name, dims, codes, self.n_vars, mask if isinstance(mask, Runs) else None)
+        block = Entries(name, dims, codes, self.n_vars)
         lbs, ubs = self._pick(lb, shape, nz), self._pick(ub, shape, nz)
         self._vars.append((block, lbs, ubs, integer))
         self.n_vars += block.size
@@ -242,43 +222,6 @@ class Builder:
         """Add ``coef`` at (global row ``row_ids`` of ``rows``, column ``cols``); every row
         must exist."""
         self._add(rows, row_ids, cols, coef, rows_exist=True)
-
-    def add_runs(
-        self, rows: Entries, first: np.ndarray, length: np.ndarray, coef: np.ndarray
-    ) -> None:
-        """Add terms given as runs of consecutive columns, in row order.
-
-        ``first``, ``length`` and ``coef`` have shape ``(rows.size, k)``: row i of
-        ``rows`` gets, for each j, the columns ``first[i, j] ... first[i, j] +
-        length[i, j] - 1`` with coefficient ``coef[i, j]``.  The runs of a row must be in
-        increasing column order and must not overlap (then the terms need no sorting; a
-        row out of order is still sorted by :meth:`build`, at a cost).
-        """
-        length = np.maximum(np.asarray(length, dtype=np.int64), 0)
-        coef = np.broadcast_to(np.asarray(coef, dtype=float), length.shape)
-        if length.shape[0] != rows.size:
-            raise ValueError(f"runs for {length.shape[0]} rows; {rows.name} has {rows.size}")
-        cols = self._expand(first, length)
-        vals = np.repeat(coef.ravel(), length.ravel())
-        if not np.all(coef[length > 0]):  # zero coefficients: dropped, as by add_terms
-            r = np.repeat(np.arange(rows.start, rows.start + rows.size), length.sum(axis=1))
-            self._add(rows, r, cols, vals, rows_exist=True)
-        elif len(cols):
-            self._check_open(rows)
-            self._sorted.setdefault(rows.start, []).append(
-                (int(cols[0]), length.sum(axis=1), cols, vals)
-            )
-
-    def _expand(self, first: np.ndarray, length: np.ndarray) -> np.ndarray:
-        """The columns of the runs ``first .. first + length - 1``, run after run (int32
-        when every column number fits, as the matrix will hold them)."""
-        flat = length.ravel()
-        starts = np.cumsum(flat) - flat
-        dtype = np.int32 if self.n_vars < 2**31 - 1 else np.int64
-        cols: np.ndarray = np.arange(int(flat.sum()), dtype=dtype)
-        shift = np.broadcast_to(first, length.shape).ravel() - starts
-        cols += np.repeat(shift.astype(dtype), flat)
-        return cols
 
     def finish_rows(self, rows: Entries, executor: Executor | None = None) -> None:
         """Declare that ``rows`` get no more terms and assemble their part of the matrix
@@ -360,7 +303,7 @@ class Builder:
         Each row block's part is a counting sort of its triplets (scipy's COO to CSR,
         which is stable: as the triplets are taken in order of their first column and
         variable blocks occupy increasing column ranges, each row's columns come out
-        sorted) merged with its runs (already in CSR order).  The parts are stacked; a
+        sorted).  The parts are stacked; a
         matrix that is still not canonical (terms given out of order, or duplicates) is
         sorted and its duplicates summed, so the result is the same matrix either way.
         """
@@ -392,30 +335,17 @@ class Builder:
         """
         size = block.size
         triplets = sorted(self._triplets.pop(block.start, []), key=lambda t: t[0])
-        runs = sorted(self._sorted.pop(block.start, []), key=lambda t: t[0])
-        pieces: list[sp.csr_matrix] = []
-        if triplets:
-            rr = np.concatenate([t[1] for t in triplets]) - block.start
-            cc = np.concatenate([t[2] for t in triplets])
-            vv = np.concatenate([t[3] for t in triplets])
-            del triplets
-            piece = sp.csr_matrix(
-                (vv, (rr.astype(index, copy=False), cc.astype(index, copy=False))),
-                shape=(size, n),
-            )
-            piece.sum_duplicates()
-            pieces.append(piece)
-        for _first, counts, cols, vals in runs:
-            indptr: np.ndarray = np.zeros(size + 1, dtype=index)
-            np.cumsum(counts, out=indptr[1:])
-            pieces.append(
-                sp.csr_matrix((vals, cols.astype(index, copy=False), indptr), shape=(size, n))
-            )
-        if not pieces:
+        if not triplets:
             return sp.csr_matrix((size, n))
-        part = pieces[0]
-        for piece in pieces[1:]:
-            part = part + piece  # merges two sorted matrices (their terms never overlap)
+        rr = np.concatenate([t[1] for t in triplets]) - block.start
+        cc = np.concatenate([t[2] for t in triplets])
+        vv = np.concatenate([t[3] for t in triplets])
+        del triplets
+        part = sp.csr_matrix(
+            (vv, (rr.astype(index, copy=False), cc.astype(index, copy=False))),
+            shape=(size, n),
+        )
+        part.sum_duplicates()
         return part
 
     def _block(self, entries: Entries) -> Block:

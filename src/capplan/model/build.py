@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from capplan.data.tables import Tables
-from capplan.model import constraints as c
 from capplan.model.algebra import Builder, Entries
+from capplan.model.families import definitions
 from capplan.model.lp import LinearProgram
 from capplan.model.objective import define_objective, objective_parts
 from capplan.model.params import Params, make_params
@@ -28,7 +28,6 @@ class Model:
     vars: Vars
     rows: dict[str, Entries]
     params: Params
-    tables: Tables
 
 
 def build_model(tables: Tables) -> Model:
@@ -42,27 +41,19 @@ def build_model(tables: Tables) -> Model:
         # once the family is complete, while this thread adds the next rows; numpy and
         # scipy release the GIL for their array work.  The program is the same as with
         # one thread.
-        parts = pool.submit(objective_parts, v, p, tables)
+        parts = pool.submit(objective_parts, v, p)
 
-        def done(*blocks: Entries | None) -> list[Entries | None]:
-            for block in blocks:
-                if block is not None:
-                    b.finish_rows(block, pool)
-            return list(blocks)
+        def done(*made: Entries | None) -> list[Entries]:
+            out = [block for block in made if block is not None]
+            for block in out:
+                b.finish_rows(block, pool)
+            return out
 
-        families: list[Entries | None] = [
-            *done(*c.define_entry(b, v, p)),
-            *done(c.define_mw_total(b, v, p)),
-            *done(c.define_power(b, v, p)),
-            *done(c.define_supply(b, v, p)),
-            *done(c.define_compute(b, v, p)),
-            *done(c.define_demand(b, v, p)),
-            *done(c.define_campaigns(b, v, p)),
-            *done(*c.define_budget(b, v, p)),
-            *done(c.define_domestic_share(b, v, p, tables.min_domestic_share_china)),
-            *done(c.define_vendor_cap(b, v, p, tables.max_foreign_vendor_share)),
-        ]
-        maximize, c0 = define_objective(b, v, p, tables, parts.result())
-        lp = b.build(maximize=maximize, c0=c0, name=tables.name)
-    rows = {block.name: block for block in families if block is not None}
-    return Model(lp, v, rows, p, tables)
+        blocks: list[Entries] = []
+        for define in definitions():  # the registry's order (capplan.model.families)
+            made = define(b, v, p)
+            blocks += done(*(made if isinstance(made, list) else [made]))
+        maximize, c0 = define_objective(b, v, p, parts.result())
+        lp = b.build(maximize=maximize, c0=c0, name=p.name)
+    rows = {block.name: block for block in blocks}
+    return Model(lp, v, rows, p)

@@ -14,7 +14,6 @@ from functools import cached_property
 
 import numpy as np
 
-from capplan.model import rowruns
 from capplan.model.algebra import Builder, Entries
 from capplan.model.params import Params
 from capplan.model.variables import Vars, module_bound
@@ -147,8 +146,6 @@ def define_power(b: Builder, v: Vars, p: Params) -> Entries:
     Facility power (IT load x PUE) is what the grid supplies and what is paid for.
     """
     rows = b.add_rows("power", ("region", "period"), ub=p.existing_mw[:, None])
-    if rowruns.power_runs(b, rows, v, p):  # the same terms, made in row order
-        return rows
     pods = v.pods
     inst = _installed(b, v, p)
     T = len(p.sets["period"])
@@ -207,8 +204,6 @@ def define_compute(b: Builder, v: Vars, p: Params) -> Entries:
         tr.ids,
         1.0 / p.util_tr[tr["part"]],
     )
-    if rowruns.compute_pods_runs(b, rows, v, p):  # the same terms, made in row order
-        return rows
     pods = v.pods
     inst = _installed(b, v, p)
     coef = inst.expand(-p.pod_peak_zflop[pods["part"]])
@@ -249,8 +244,6 @@ def define_campaigns(b: Builder, v: Vars, p: Params) -> Entries | None:
     if len(p.sets["campaign"]) == 0:
         return None
     rows = b.add_rows("campaign", ("campaign",), lb=p.camp_zflop)
-    if rowruns.campaign_runs(b, rows, v, p):  # the same terms, made in row order
-        return rows
     tr, sh = v.train, v.short
     b.add_terms(rows, {"campaign": tr["campaign"]}, tr.ids, 1.0)
     b.add_terms(rows, {"campaign": sh["campaign"]}, sh.ids, 1.0)
@@ -291,7 +284,7 @@ def define_budget(b: Builder, v: Vars, p: Params) -> list[Entries]:
     return out
 
 
-def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -> Entries | None:
+def define_domestic_share(b: Builder, v: Vars, p: Params) -> Entries | None:
     """Optional: a minimum share of China's installed compute on domestic parts.
 
         domestic_share[t]: sum_{r in china, p, tau} a[p,tau,t] (d_p - delta) Phi_p pods[r,p,tau]
@@ -300,6 +293,7 @@ def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -
     d_p = 1 for a domestic part, Phi_p = peak PFLOPS of one pod, delta the share.  Counts
     only the pods this plan buys (the existing fleet is outside the model).
     """
+    share = p.min_domestic_share_china
     if share is None:
         return None
     rows = b.add_rows("domestic_share", ("period",), lb=0.0)
@@ -318,12 +312,13 @@ def define_domestic_share(b: Builder, v: Vars, p: Params, share: float | None) -
     return rows
 
 
-def define_vendor_cap(b: Builder, v: Vars, p: Params, share: float | None) -> Entries | None:
+def define_vendor_cap(b: Builder, v: Vars, p: Params) -> Entries | None:
     """Optional: no foreign vendor supplies more than a share of the fleet's compute.
 
     vendor_cap[v,t]: sum_{r,p,tau} a[p,tau,t] (1[vendor_p = v] - kappa) Phi_p pods[r,p,tau]
                      <= 0                for every foreign vendor v     (PFLOPS)
     """
+    share = p.max_foreign_vendor_share
     if share is None or not p.foreign_vendor.any():
         return None
     mask = np.broadcast_to(p.foreign_vendor[:, None], b.shape(("vendor", "period")))

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capplan.data.tables import Tables
 from capplan.model.algebra import Builder
 from capplan.model.params import Params
 from capplan.model.variables import Vars
@@ -78,20 +77,20 @@ def annuity(years: np.ndarray, wacc: float) -> np.ndarray:
     return (1 - (1 + wacc) ** -np.asarray(years, dtype=float)) / wacc
 
 
-def serve_price(v: Vars, p: Params, t: Tables) -> np.ndarray:
+def serve_price(v: Vars, p: Params) -> np.ndarray:
     """RMB M per ZFLOP the objective gives each ``serve`` variable (revenue or penalty)."""
     s = v.serve
-    if t.objective.kind == "max_npv":
+    if p.objective_kind == "max_npv":
         return np.asarray(p.revenue[s["segment"], s["period"]], dtype=float)
-    return np.full(s.size, t.objective.unserved_penalty_rmb_per_zflop / 1e6)
+    return np.full(s.size, p.unserved_penalty)
 
 
-def pod_opex_by_period(v: Vars, p: Params, t: Tables) -> np.ndarray:
+def pod_opex_by_period(v: Vars, p: Params) -> np.ndarray:
     """Nominal opex (power + hardware maintenance, RMB M) of each ``pods`` variable, (n, T)."""
     pods = v.pods
     r, part, tau = pods["region"], pods["part"], pods["period"]
     capex = p.pod_capex[r, part, tau]
-    maint = t.finance.maintenance_rate_hardware * capex * p.period_years
+    maint = p.maintenance_hardware * capex * p.period_years
     # opex[i, t] = (pod_mw * PUE * hours * power[r,t] / 1e6 + maint) * active.
     # The power term depends on (region, part, t) only: it is made on that small grid (the
     # same operations on the same numbers) and the (n, T) array is then updated in place.
@@ -106,44 +105,43 @@ def pod_opex_by_period(v: Vars, p: Params, t: Tables) -> np.ndarray:
     return per_period
 
 
-def build_opex_by_period(v: Vars, p: Params, t: Tables) -> np.ndarray:
+def build_opex_by_period(v: Vars, p: Params) -> np.ndarray:
     """Nominal shell maintenance (RMB M) of each ``build`` variable, (n, T)."""
     T = len(p.sets["period"])
     bld = v.build
     br, btau = bld["region"], bld["period"]
     bcapex = p.module_capex[br, btau]
     online = np.arange(T)[None, :] >= (btau + p.offset[br])[:, None]
-    rate = t.finance.maintenance_rate_shell * bcapex * p.period_years
+    rate = p.maintenance_shell * bcapex * p.period_years
     return rate[:, None] * online
 
 
-def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
+def objective_parts(v: Vars, p: Params) -> ObjectiveParts:
     T = len(p.sets["period"])
     y = p.period_years
-    fin = t.finance
     pods = v.pods
     r, part, tau = pods["region"], pods["part"], pods["period"]
     capex = p.pod_capex[r, part, tau]
-    per_period = pod_opex_by_period(v, p, t)
+    per_period = pod_opex_by_period(v, p)
     last_opex = per_period[:, T - 1].copy() if T else np.zeros(pods.size)
     per_period *= p.disc_mid[None, :]
     opex = per_period.sum(axis=1)
-    life = t.parts["life_years"].to_numpy(float)
+    life = p.life_years
     remain = np.clip(1 - (T - tau) * y / life[part], 0.0, 1.0)
 
     bld = v.build
     br, btau = bld["region"], bld["period"]
     bcapex = p.module_capex[br, btau]
-    bopex = build_opex_by_period(v, p, t) * p.disc_mid[None, :]
-    bremain = np.clip(1 - (T - btau - p.offset[br]) * y / fin.shell_life_years, 0.0, 1.0)
+    bopex = build_opex_by_period(v, p) * p.disc_mid[None, :]
+    bremain = np.clip(1 - (T - btau - p.offset[br]) * y / p.shell_life_years, 0.0, 1.0)
 
     ent = v.enter
     s = v.serve
-    price = serve_price(v, p, t)
-    deadline = t.campaigns["deadline"].to_numpy()
+    price = serve_price(v, p)
+    deadline = p.camp_deadline
     sh = v.short
-    tail = p.disc_end * annuity(life / 2, fin.wacc) / y  # (P,) PV per RMB M a period at T-1
-    method = fin.residual_value
+    tail = p.disc_end * annuity(life / 2, p.wacc) / y  # (P,) PV per RMB M a period at T-1
+    method = p.residual_value
     if method == "straight_line":
         pods_residual = capex * remain * p.disc_end
         build_residual = bcapex * bremain * p.disc_end
@@ -175,14 +173,14 @@ def objective_parts(v: Vars, p: Params, t: Tables) -> ObjectiveParts:
 
 
 def define_objective(
-    b: Builder, v: Vars, p: Params, t: Tables, parts: ObjectiveParts | None = None
+    b: Builder, v: Vars, p: Params, parts: ObjectiveParts | None = None
 ) -> tuple[bool, float]:
     """Add the objective terms; return (maximise?, constant term).
 
     ``parts`` are :func:`objective_parts` of the same arguments when already computed.
     """
-    o = parts if parts is not None else objective_parts(v, p, t)
-    price = serve_price(v, p, t)
+    o = parts if parts is not None else objective_parts(v, p)
+    price = serve_price(v, p)
     value = [
         (v.pods, o.pods_residual_pv - o.pods_capex_pv - o.pods_opex_pv),
         (v.build, o.build_residual_pv - o.build_capex_pv - o.build_opex_pv),
@@ -190,12 +188,12 @@ def define_objective(
         (v.serve, o.serve_revenue_pv + o.serve_priority_pv + o.serve_residual_factor * price),
         (v.short, -o.short_penalty_pv),
     ]
-    if t.objective.kind == "max_npv":
+    if p.objective_kind == "max_npv":
         for block, coef in value:
             b.add_objective(block, coef)
         return True, 0.0
     for block, coef in value:
         b.add_objective(block, -coef)
-    penalty = t.objective.unserved_penalty_rmb_per_zflop / 1e6
+    penalty = p.unserved_penalty
     constant = float((penalty * p.demand * p.disc_mid[None, :]).sum())
     return False, constant

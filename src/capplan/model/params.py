@@ -1,7 +1,10 @@
-"""The model's parameters as numpy arrays aligned with the set codes.
+"""The model's parameters as numpy arrays over named sets, aligned with the set codes.
 
-Shapes use the set order of :class:`capplan.data.tables.Tables`: R regions, P parts,
-T periods, G demand segments, K campaigns, V vendors.  Money is RMB million.
+Each array declares its dimensions by set name in :data:`DIMS` (checked against the set
+sizes when made); the sets are ``p.sets`` (region, part, period, segment, campaign,
+market, vendor, zone), in the order of :class:`capplan.data.tables.Tables`.  Money is RMB
+million.  Nothing after :func:`make_params` reads the tables: the variables, rows,
+objective and results take everything from here.
 """
 
 from __future__ import annotations
@@ -15,58 +18,162 @@ import pandas as pd
 
 from capplan.data.tables import Tables
 
+R, P, T, G, K, M, V, Z = (
+    "region",
+    "part",
+    "period",
+    "segment",
+    "campaign",
+    "market",
+    "vendor",
+    "zone",
+)
+
+#: The dimensions of every array of :class:`Params`, by set name (``()``: a scalar).
+DIMS: dict[str, tuple[str, ...]] = {
+    # regions
+    "module_mw": (R,),
+    "existing_mw": (R,),
+    "offset": (R,),  # periods from build decision to power-on
+    "build_cap": (R,),  # modules per period (inf: none)
+    "mw_total": (R,),  # MW over the horizon (inf: none)
+    "needs_entry": (R,),  # bool
+    "min_first_mw": (R,),
+    "china": (R,),  # bool: region in the china market
+    "market": (R,),  # market code of each region
+    "zone": (R,),  # zone code of each region
+    "pue": (R,),
+    "gco2": (R,),
+    # parts
+    "pod": (P,),  # units per pod
+    "pod_mw": (P,),  # MW of IT load of one pod
+    "pod_pflops": (P,),  # peak PFLOPS of one pod
+    "pod_peak_zflop": (P,),  # peak ZFLOP of one pod in one period
+    "util_inf": (P,),
+    "util_tr": (P,),
+    "domestic": (P,),  # bool
+    "vendor": (P,),  # vendor code of each part
+    "life_years": (P,),
+    "foreign_vendor": (V,),  # bool
+    # grids
+    "eligible": (R, P),  # bool
+    "active": (P, T, T),  # bool: a pod bought in tau (axis 1) is installed in t (axis 2)
+    "pod_cap": (R, P, T),  # pods obtainable (market supply / pod size)
+    "supply_units": (P, M, T),
+    "pod_capex": (R, P, T),  # RMB M per pod
+    "module_capex": (R, T),  # RMB M per module
+    "entry_capex": (R, T),  # RMB M
+    "power_rmb_per_mwh": (R, T),  # incl. carbon price
+    "rmb_per_unit_region": (R, T),
+    "seg_zone": (G,),  # zone code
+    "seg_domestic_only": (G,),  # bool
+    "demand": (G, T),  # ZFLOP
+    "revenue": (G, T),  # RMB M per ZFLOP
+    "camp_zflop": (K,),
+    "camp_earliest": (K,),  # period code
+    "camp_deadline": (K,),  # period code
+    "camp_window": (K, T),  # bool
+    "camp_penalty": (K,),  # RMB M per ZFLOP, nan = required
+    "camp_option": (K, R, P),  # bool
+    "budget_period": (T,),  # RMB M (inf: no cap)
+    "disc_start": (T,),
+    "disc_mid": (T,),
+}
+
 
 @dataclass(frozen=True)
 class Params:
+    """Every number the model reads, as arrays over named sets (see :data:`DIMS`).
+
+    ``p.dims["pod_capex"] == ("region", "part", "period")``; ``p.select("pod_capex",
+    region="CN")`` picks by label.  Scalars (budget, finance, policy) have no dims.
+    """
+
     sets: dict[str, pd.Index]
-    # regions (R,)
     module_mw: np.ndarray
     existing_mw: np.ndarray
-    offset: np.ndarray  # periods from build decision to power-on
-    build_cap: np.ndarray  # modules per period (inf: none)
-    mw_total: np.ndarray  # MW over the horizon (inf: none)
-    needs_entry: np.ndarray  # bool
+    offset: np.ndarray
+    build_cap: np.ndarray
+    mw_total: np.ndarray
+    needs_entry: np.ndarray
     min_first_mw: np.ndarray
-    china: np.ndarray  # bool: region in the china market
-    market: np.ndarray  # market code of each region
-    zone: np.ndarray  # zone code of each region
+    china: np.ndarray
+    market: np.ndarray
+    zone: np.ndarray
     pue: np.ndarray
     gco2: np.ndarray
-    # parts (P,)
     pod: np.ndarray
-    pod_mw: np.ndarray  # MW of IT load of one pod
-    pod_pflops: np.ndarray  # peak PFLOPS of one pod
-    pod_peak_zflop: np.ndarray  # peak ZFLOP of one pod in one period
+    pod_mw: np.ndarray
+    pod_pflops: np.ndarray
+    pod_peak_zflop: np.ndarray
     util_inf: np.ndarray
     util_tr: np.ndarray
     domestic: np.ndarray
     vendor: np.ndarray
-    foreign_vendor: np.ndarray  # (V,) bool
-    # grids
-    eligible: np.ndarray  # (R, P)
-    active: np.ndarray  # (P, T, T): pod bought in tau is installed in t
-    pod_cap: np.ndarray  # (R, P, T) pods obtainable (market supply / pod size)
-    supply_units: np.ndarray  # (P, M, T)
-    pod_capex: np.ndarray  # (R, P, T) RMB M per pod
-    module_capex: np.ndarray  # (R, T) RMB M per module
-    entry_capex: np.ndarray  # (R, T) RMB M
-    power_rmb_per_mwh: np.ndarray  # (R, T) incl. carbon price
-    rmb_per_unit_region: np.ndarray  # (R, T)
-    seg_zone: np.ndarray  # (G,) zone code
-    seg_domestic_only: np.ndarray  # (G,)
-    demand: np.ndarray  # (G, T) ZFLOP
-    revenue: np.ndarray  # (G, T) RMB M per ZFLOP
-    camp_zflop: np.ndarray  # (K,)
-    camp_window: np.ndarray  # (K, T) bool
-    camp_penalty: np.ndarray  # (K,) RMB M per ZFLOP, nan = required
-    camp_option: np.ndarray  # (K, R, P) bool
-    budget_period: np.ndarray  # (T,)
-    budget_total: float
-    disc_start: np.ndarray  # (T,)
-    disc_mid: np.ndarray  # (T,)
+    life_years: np.ndarray
+    foreign_vendor: np.ndarray
+    eligible: np.ndarray
+    active: np.ndarray
+    pod_cap: np.ndarray
+    supply_units: np.ndarray
+    pod_capex: np.ndarray
+    module_capex: np.ndarray
+    entry_capex: np.ndarray
+    power_rmb_per_mwh: np.ndarray
+    rmb_per_unit_region: np.ndarray
+    seg_zone: np.ndarray
+    seg_domestic_only: np.ndarray
+    demand: np.ndarray
+    revenue: np.ndarray
+    camp_zflop: np.ndarray
+    camp_earliest: np.ndarray
+    camp_deadline: np.ndarray
+    camp_window: np.ndarray
+    camp_penalty: np.ndarray
+    camp_option: np.ndarray
+    budget_period: np.ndarray
+    disc_start: np.ndarray
+    disc_mid: np.ndarray
+    # scalars
+    name: str  # the model's name
+    budget_total: float  # RMB M
     disc_end: float
     period_years: float
     hours: float
+    maintenance_hardware: float  # share of hardware capex per year
+    maintenance_shell: float  # share of data-centre capex per year
+    shell_life_years: float
+    wacc: float  # cost of capital per year
+    residual_value: str  # finance.residual_value: straight_line, none or earnings
+    objective_kind: str  # max_npv or min_cost
+    unserved_penalty: float  # RMB M per ZFLOP (min_cost)
+    min_domestic_share_china: float | None
+    max_foreign_vendor_share: float | None
+
+    def __post_init__(self) -> None:
+        for field, dims in DIMS.items():
+            shape = tuple(len(self.sets[d]) for d in dims)
+            got = getattr(self, field).shape
+            if got != shape:  # a bug in make_params, not bad input
+                raise ValueError(f"Params.{field} has shape {got}, expected {shape} {dims}")
+
+    @property
+    def dims(self) -> dict[str, tuple[str, ...]]:
+        return DIMS
+
+    def labels(self, field: str) -> list[pd.Index]:
+        """The set labels along each axis of an array."""
+        return [self.sets[d] for d in DIMS[field]]
+
+    def select(self, field: str, **labels: str) -> np.ndarray:
+        """The part of an array at the given labels, by set name: ``select("pod_capex",
+        region="CN", period="FY2026")`` is the (part,) vector; axes not named are kept."""
+        dims = DIMS[field]
+        unknown = set(labels) - set(dims)
+        if unknown:
+            raise KeyError(f"{field} has dims {dims}, not {sorted(unknown)}")
+        at = tuple(self.sets[d].get_loc(labels[d]) if d in labels else slice(None) for d in dims)
+        return np.asarray(getattr(self, field)[at])
 
 
 def _codes(index: pd.Index, values: pd.Series | pd.Index | list[str]) -> np.ndarray:
@@ -219,6 +326,7 @@ def make_params(t: Tables) -> Params:
         pod_mw=pod * prt["watts"].to_numpy(float) / 1e6,
         pod_pflops=pod * prt["tflops"].to_numpy(float) / 1e3,
         pod_peak_zflop=pod * t.peak_zflop_per_unit().to_numpy(),
+        life_years=prt["life_years"].to_numpy(float),
         util_inf=prt["util_inference"].to_numpy(float),
         util_tr=prt["util_training"].to_numpy(float),
         domestic=domestic,
@@ -238,16 +346,28 @@ def make_params(t: Tables) -> Params:
         demand=dem,
         revenue=rev / 1e6,
         camp_zflop=camp["zflop"].to_numpy(float),
+        camp_earliest=camp["earliest"].to_numpy(np.int64),
+        camp_deadline=camp["deadline"].to_numpy(np.int64),
         camp_window=window,
         camp_penalty=camp["late_penalty_rmb_per_zflop"].to_numpy(float) / 1e6,
         camp_option=option,
         budget_period=t.budget_period_m.to_numpy(float),
-        budget_total=t.budget_total_m,
         disc_start=t.discount("start").to_numpy(),
         disc_mid=t.discount("mid").to_numpy(),
+        name=t.name,
+        budget_total=t.budget_total_m,
         disc_end=t.horizon_discount,
         period_years=years,
         hours=t.hours_per_period,
+        maintenance_hardware=t.finance.maintenance_rate_hardware,
+        maintenance_shell=t.finance.maintenance_rate_shell,
+        shell_life_years=t.finance.shell_life_years,
+        wacc=t.finance.wacc,
+        residual_value=t.finance.residual_value,
+        objective_kind=t.objective.kind,
+        unserved_penalty=t.objective.unserved_penalty_rmb_per_zflop / 1e6,
+        min_domestic_share_china=t.min_domestic_share_china,
+        max_foreign_vendor_share=t.max_foreign_vendor_share,
     )
 
 

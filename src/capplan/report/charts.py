@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from capplan.model.families import family as registered_family
 from capplan.report import overlaps, palette
 from capplan.report.marginal_rows import shown_marginal
 from capplan.report.rundata import RunData
@@ -386,8 +387,13 @@ def campaigns_chart(run: RunData) -> Chart | None:
 
 
 def _row_label(row: pd.Series) -> str:
+    """A marginal_values.csv row in the registry's words ('power in CN in FY2026')."""
     keys = ["period", "region", "part", "market", "segment", "campaign", "vendor"]
-    return ", ".join(str(row[k]) for k in keys if str(row[k]))
+    labels = {k: str(row[k]) for k in keys if k in row}
+    fam = registered_family(str(row["family"]))
+    if fam is not None:
+        return fam.row_words(labels)
+    return ", ".join(v for v in labels.values() if v)
 
 
 def marginal_chart(run: RunData, top: int = 10) -> Chart | None:

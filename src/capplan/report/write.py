@@ -3,26 +3,27 @@
 For one run the report goes into the run folder itself (``RUN/report.html``,
 ``RUN/charts/``) unless ``out`` names another folder; for several runs ``out`` is
 required.  The charts are written into a hidden temporary folder and the page into a
-hidden temporary file beside their targets, then renamed into place, so an interrupted
-report leaves the earlier state.  An existing report is replaced only with ``force``.
+hidden temporary file beside their targets, then renamed into place (capplan.io), charts
+first and the page last: a report is complete when its ``report.html`` is there, and a
+``charts/`` without it (a report killed between the renames) is replaced by the next
+report.  An existing report is replaced only with ``force``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from capplan.errors import InputError, OutputExistsError, Problem
+from capplan.io import write_atomically, write_file_atomically
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
 from capplan.report.compare_folder import comparison_page, is_comparison, read_comparison
 from capplan.report.html import page
 from capplan.report.money_charts import money_charts
 from capplan.report.rundata import RunData, read_run
+from capplan.report.sweep import build_sweep, is_sweep_folder
 
 REPORT_FILE = "report.html"
 CHARTS_DIR = "charts"
@@ -66,8 +67,8 @@ def check_report_writable(folder: Path, force: bool) -> None:
     """Fail before any work if a report is there and may not be replaced."""
     if folder.exists() and not folder.is_dir():
         raise OutputExistsError(f"report folder {folder} exists and is not a folder")
-    existing = [p for p in (folder / REPORT_FILE, folder / CHARTS_DIR) if p.exists()]
-    if existing and not force:
+    existing = [p for p in (folder / REPORT_FILE,) if p.exists()]
+    if existing and not force:  # charts/ without report.html: left by a killed report
         raise OutputExistsError(
             f"{existing[0]} already exists: pass --force to replace the report, "
             "or choose another folder with --out"
@@ -107,38 +108,26 @@ def write_report(
     dirs = [Path(d) for d in run_dirs]
     if not dirs:
         raise InputError([Problem("command line", "RUN", "give at least one run folder")])
+    from capplan.report.hedge import is_hedge_run, write_hedge_report
+
+    if len(dirs) == 1 and is_hedge_run(dirs[0]):  # a capplan hedge run folder
+        return Report(write_hedge_report(dirs[0], Path(out) if out else None, force), [])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
     if len(dirs) == 1 and is_comparison(dirs[0]):  # a folder written by capplan compare
         html, files = comparison_page(read_comparison(dirs[0])), dict[str, bytes]()
+    elif all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
+        html, files = build_sweep(dirs)
     else:
         html, files = build([read_run(d) for d in dirs])
     folder.mkdir(parents=True, exist_ok=True)
-    tmp_charts = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.tmp-", dir=folder))
-    os.chmod(tmp_charts, 0o755)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{REPORT_FILE}.tmp-", dir=folder)
-    tmp_html = Path(tmp_name)
-    old: Path | None = None
-    try:
+
+    def fill(tmp: Path) -> None:
         for name, data in files.items():
-            (tmp_charts / Path(name).name).write_bytes(data)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        os.chmod(tmp_html, 0o644)
-        check_report_writable(folder, force)  # nothing appeared meanwhile
-        charts = folder / CHARTS_DIR
-        if charts.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{CHARTS_DIR}.old-", dir=folder))
-            os.replace(charts, old / CHARTS_DIR)
-        os.replace(tmp_charts, charts)
-        os.replace(tmp_html, folder / REPORT_FILE)
-    except BaseException:
-        shutil.rmtree(tmp_charts, ignore_errors=True)
-        tmp_html.unlink(missing_ok=True)
-        if old is not None and not (folder / CHARTS_DIR).exists():
-            os.replace(old / CHARTS_DIR, folder / CHARTS_DIR)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            (tmp / Path(name).name).write_bytes(data)
+
+    # charts/ first, report.html last: the page is what makes a report complete, so a
+    # report killed between the two leaves charts/ alone, which the next one replaces
+    write_atomically(folder / CHARTS_DIR, fill, force=True)
+    write_file_atomically(folder / REPORT_FILE, html, force, mode=0o644)
     return Report(folder / REPORT_FILE, sorted(folder / n for n in files))

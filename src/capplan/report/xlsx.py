@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from capplan.errors import InputError, OutputExistsError, Problem
+from capplan.io import write_file_atomically
 from capplan.report.compare_folder import comparison_workbook, is_comparison, read_comparison
 from capplan.report.rundata import RunData, flatten, read_run
 from capplan.report.units import PLAIN, TABLES, column_unit, header, summary_unit
@@ -162,17 +161,7 @@ def write_xlsx(run_dir: str | Path, out: str | Path | None = None, force: bool =
     book.properties.created = book.properties.modified = FIXED_TIME
     book.save(buf)
     data = _fixed_zip(buf.getvalue())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file_atomically(target, data, force, mode=0o644)
 
 
 def write_inputs_xlsx(
@@ -223,18 +212,5 @@ def write_inputs_xlsx(
     props.creator = "capplan"
     props.created = props.modified = FIXED_TIME
     wb.save(buf)
-    _write_atomically(out, _fixed_zip(buf.getvalue()))
+    write_file_atomically(out, _fixed_zip(buf.getvalue()), force, mode=0o644)
     return out
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise

@@ -1,8 +1,9 @@
 """Why a model is infeasible: the smallest violations, in business terms.
 
 Method.  An *elastic* copy of the program gets one slack column on every row of the
-families in :data:`RELAXED` (campaigns, budgets, supply, power, the MW limit and the
-policy shares; demand rows are ``<=`` and need none): a ``<=`` row may then exceed its
+families the registry marks elastic (:data:`capplan.model.families.ELASTIC`: campaigns,
+budgets, supply, power, the MW limit and the policy shares; demand rows are ``<=`` and
+need none): a ``<=`` row may then exceed its
 limit and a ``>=`` row fall short of it, by the slack.  Every other cost is dropped, and
 the elastic program minimises the total violation, each slack measured relative to its
 row's limit (``slack / |limit|``), so that "short by 40% of a campaign" and "over by 40%
@@ -34,20 +35,10 @@ from capplan.backends import get_backend
 from capplan.backends.base import Result, SolveOptions, Status
 from capplan.data.tables import SECONDS_PER_YEAR
 from capplan.model.build import Model
+from capplan.model.families import BY_NAME, ELASTIC, MONEY
 from capplan.model.lp import Block, LinearProgram
 from capplan.results.marginal import LP_BACKEND
 
-RELAXED = (
-    "campaign",
-    "budget_total",
-    "budget_period",
-    "supply",
-    "power",
-    "mw_total",
-    "domestic_share",
-    "vendor_cap",
-)
-POLICY_FAMILIES = ("domestic_share", "vendor_cap")
 MAX_LINES = 5  # violations listed; the rest are counted
 MAX_CAUSES = 3
 MIN_SHARE_LISTED = 1e-3  # of the largest: smaller ones (units to fit a whole pod) are counted
@@ -159,10 +150,10 @@ def _most_deliverable(
 
 
 def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
-    """The program with a priced slack on every row of the :data:`RELAXED` families."""
+    """The program with a priced slack on every row of the elastic families."""
     lp = model.lp
     rows, family, keys, limit, scale, upper = [], [], [], [], [], []
-    for name in RELAXED:
+    for name in (f.name for f in ELASTIC):
         block = lp.row_blocks.get(name)
         if block is None or len(block.index) == 0:
             continue
@@ -221,7 +212,7 @@ def _keys(block: Block) -> list[dict[str, str]]:
 
 def _scale(model: Model, family: str, limit: np.ndarray) -> np.ndarray:
     """What each row's violation is measured against (see the module docstring)."""
-    if family in POLICY_FAMILIES:
+    if BY_NAME[family].kind == "policy":
         return np.full(len(limit), _work_pflops(model))
     size = np.abs(limit)
     nonzero = size[size > 0]
@@ -276,7 +267,7 @@ def _group_name(model: Model, slacks: Slacks, rows: list[int]) -> str:
     first = rows[0]
     keys = dict(slacks.keys[first])
     if "period" in keys:
-        order = list(model.tables.periods)
+        order = list(model.params.sets["period"])
         periods = sorted({slacks.keys[i]["period"] for i in rows}, key=order.index)
         keys["period"] = _and(periods)
     limits = {float(slacks.limit[i]) for i in rows}
@@ -290,55 +281,35 @@ def _group_name(model: Model, slacks: Slacks, rows: list[int]) -> str:
 
 def _sentence(model: Model, slacks: Slacks, i: int, amount: float, scenarios: Sequence[str]) -> str:
     """A violation in business terms."""
-    family, keys, limit = slacks.family[i], slacks.keys[i], float(slacks.limit[i])
+    name, keys, limit = slacks.family[i], slacks.keys[i], float(slacks.limit[i])
+    fam = BY_NAME[name]
     over = f" (+{_pct(amount / limit)})" if limit > 0 else ""
-    if family == "campaign":
-        name = keys.get("campaign", "")
-        position = model.tables.campaigns["deadline"].to_dict()[name]
-        deadline = model.tables.periods[int(position)]
+    if fam.kind == "requirement":
+        p = model.params
+        at = p.sets["campaign"].get_loc(keys.get("campaign", ""))
+        deadline = p.sets["period"][int(p.camp_deadline[at])]
         given = _scenario_words(scenarios)
         return (
-            f"campaign {name} needs {_flop(limit)} FLOP by {deadline}; {given}at most "
+            f"{fam.row_words(keys)} needs {_flop(limit)} FLOP by {deadline}; {given}at most "
             f"{_flop(limit - amount, down=True)} FLOP can be delivered: short by "
             f"{_pct(amount / limit)}"
         )
-    name = _limit_name(model, family, keys, limit)
-    if family in POLICY_FAMILIES:
-        return f"{name} is missed by {_num(amount)} PFLOPS of peak compute"
-    unit = {"supply": "units", "power": "MW", "mw_total": "MW"}.get(family)
-    size = _rmb(amount) if unit is None else f"{_num(amount)} {unit}"
-    return f"{name} must give {size}{over}"
+    words = _limit_name(model, name, keys, limit)
+    if fam.kind == "policy":
+        return f"{words} is missed by {_num(amount)} {fam.unit} of peak compute"
+    size = _rmb(amount) if fam.unit == MONEY else f"{_num(amount)} {fam.unit}"
+    return f"{words} must give {size}{over}"
 
 
-def _limit_name(model: Model, family: str, k: dict[str, str], limit: float | None) -> str:
+def _limit_name(model: Model, family: str, keys: dict[str, str], limit: float | None) -> str:
     """A limit in words, with its value if known: 'the total budget of RMB 380.0 bn'."""
-    names = {
-        "budget_total": "the total budget",
-        "budget_period": f"the {k.get('period')} budget cap",
-        "supply": f"the supply of {k.get('part')} for {k.get('market')} in {k.get('period')}",
-        "power": f"power in {k.get('region')} in {k.get('period')}",
-        "mw_total": f"the new-MW limit in {k.get('region')}",
-        "campaign": f"campaign {k.get('campaign')}",
-    }
-    if family in names:
-        return names[family] + ("" if limit is None else _limit_value(family, limit))
-    if family == "domestic_share":
-        share = model.tables.min_domestic_share_china or 0.0
-        return f"the minimum domestic share in China of {_pct(share)} in {k.get('period')}"
-    share = model.tables.max_foreign_vendor_share or 0.0
-    return f"the cap of {_pct(share)} on {k.get('vendor')}'s share in {k.get('period')}"
-
-
-def _limit_value(family: str, limit: float) -> str:
-    if family.startswith("budget"):
-        return f" of {_rmb(limit)}"
-    if family == "supply":
-        return f", {limit:,.0f} units"
-    if family == "power":
-        return f", {limit:,.1f} MW plus new builds online"
-    if family == "mw_total":
-        return f" of {limit:,.1f} MW"
-    return f" of {_flop(limit)} FLOP"
+    fam = BY_NAME[family]
+    p = model.params
+    share = getattr(p, fam.share) if fam.share else None
+    words = fam.row_words(keys, "" if not fam.share else f" of {_pct(share or 0.0)}")
+    if limit is None:
+        return words
+    return words + fam.amount(limit, money=_rmb(limit), flop=_flop(limit))
 
 
 def _and(items: list[str]) -> str:

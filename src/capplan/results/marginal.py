@@ -20,20 +20,9 @@ import pandas as pd
 from capplan.backends import get_backend
 from capplan.backends.base import Result, SolveOptions
 from capplan.model.build import Model
+from capplan.model.families import REPORTED
 from capplan.model.lp import LinearProgram
 
-# family -> (unit, factor from RMB million per model unit)
-FAMILIES: dict[str, tuple[str, float]] = {
-    "budget_period": ("RMB per RMB", 1.0),
-    "budget_total": ("RMB per RMB", 1.0),
-    "supply": ("RMB per unit", 1e6),
-    "power": ("RMB per MW", 1e6),
-    "mw_total": ("RMB per MW", 1e6),
-    "demand": ("RMB per ZFLOP", 1e6),
-    "campaign": ("RMB per ZFLOP", 1e6),
-    "domestic_share": ("RMB per PFLOPS", 1e6),
-    "vendor_cap": ("RMB per PFLOPS", 1e6),
-}
 KEY_COLUMNS = ["period", "region", "part", "market", "segment", "campaign", "vendor"]
 LP_BACKEND = {
     "highs": "highs",
@@ -91,7 +80,8 @@ def marginal_values(
     built = -(lp.A[:, b.start : b.start + b.size] @ x[b.ids])
     sign = 1.0 if lp.maximize else -1.0
     frames = []
-    for family, (unit, factor) in FAMILIES.items():
+    for fam in REPORTED:  # units and factors from the registry (capplan.model.families)
+        family, unit, factor = fam.name, fam.value_unit, fam.factor
         block = lp.row_blocks.get(family)
         if block is None or len(block.index) == 0:
             continue
@@ -112,7 +102,7 @@ def marginal_values(
         lp_act = lp_activity[block.slice]
         lp_slack = np.where(np.isfinite(hi), hi - lp_act, lp_act - lo)
         act = activity[block.slice]
-        if family == "power":
+        if fam.limit_counts_builds:  # power: MW used against MW online
             shift = built[block.slice]
             act, lo, hi = act + shift, lo + shift, hi + shift
         limit = np.where(np.isfinite(hi), hi, lo)

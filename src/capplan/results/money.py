@@ -51,7 +51,7 @@ RESIDUAL_METHODS = {
 
 def _per_period(model: Model, x: np.ndarray) -> dict[str, np.ndarray]:
     """Nominal amounts per period (RMB M) and the residual value at the horizon's end."""
-    p, v, t = model.params, model.vars, model.tables
+    p, v = model.params, model.vars
     T = len(p.sets["period"])
     pods = np.round(x[v.pods.ids])
     build = np.round(x[v.build.ids])
@@ -67,16 +67,16 @@ def _per_period(model: Model, x: np.ndarray) -> dict[str, np.ndarray]:
         capex, v.build["period"], p.module_capex[v.build["region"], v.build["period"]] * build
     )
     np.add.at(capex, v.enter["period"], p.entry_capex[v.enter["region"], v.enter["period"]] * enter)
-    opex = pod_opex_by_period(v, p, t).T @ pods + build_opex_by_period(v, p, t).T @ build
+    opex = pod_opex_by_period(v, p).T @ pods + build_opex_by_period(v, p).T @ build
     s = v.serve
     price = p.revenue[s["segment"], s["period"]]
     revenue = np.zeros(T)
     np.add.at(revenue, s["period"], price * serve)
     penalty = np.zeros(T)
     sh = v.short
-    deadline = t.campaigns["deadline"].to_numpy()
+    deadline = p.camp_deadline
     np.add.at(penalty, deadline[sh["campaign"]], p.camp_penalty[sh["campaign"]] * x[sh.ids])
-    o = objective_parts(v, p, t)
+    o = objective_parts(v, p)
     residual_pv = float(
         o.pods_residual_pv @ pods
         + o.build_residual_pv @ build

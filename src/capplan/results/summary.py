@@ -145,8 +145,8 @@ def summary(
     }
     if tables:
         pv = rt.present_values(model, integral(model, result.x))  # type: ignore[arg-type]
-        regions = model.tables.regions
-        out["kpis"] = kpis(tables, pv, list(regions.index[regions["market"] == "china"]))
+        china = model.params.sets["region"][model.params.china]
+        out["kpis"] = kpis(tables, pv, list(china))
         out["present_values"] = {k: round(v, 6) for k, v in pv.items()}
         out["money"] = money_summary(tables, config.model.finance.residual_value)
     return out

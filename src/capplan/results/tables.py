@@ -165,13 +165,12 @@ def demand(model: Model, x: np.ndarray) -> pd.DataFrame:
     served = np.zeros((G, T))
     s = v.serve
     np.add.at(served, (s["segment"], s["period"]), x[s.ids])
-    segs = model.tables.segments
     frame = pd.DataFrame(
         {
             "period": np.tile(np.asarray(sets["period"]), G),
-            "zone": np.repeat(segs["zone"].to_numpy(), T),
+            "zone": np.repeat(np.asarray(sets["zone"])[p.seg_zone], T),
             "segment": np.repeat(np.asarray(sets["segment"]), T),
-            "domestic_only": np.repeat(segs["domestic_only"].to_numpy(), T),
+            "domestic_only": np.repeat(p.seg_domestic_only, T),
             "demand_zflop": p.demand.ravel(),
             "served_zflop": served.ravel(),
             "unserved_zflop": (p.demand - served).ravel(),
@@ -205,22 +204,22 @@ def _detail(series: pd.Series, column: str) -> pd.DataFrame:
 
 def campaigns(model: Model, x: np.ndarray) -> pd.DataFrame:
     """Each campaign: required and delivered compute by its deadline."""
-    t = model.tables
-    v = model.vars
-    delivered = np.zeros(len(t.campaigns))
+    p, v = model.params, model.vars
+    K = len(p.sets["campaign"])
+    delivered = np.zeros(K)
     np.add.at(delivered, v.train["campaign"], x[v.train.ids])
-    short = np.zeros(len(t.campaigns))
+    short = np.zeros(K)
     np.add.at(short, v.short["campaign"], x[v.short.ids])
-    periods = np.asarray(t.periods)
+    periods = np.asarray(p.sets["period"])
     frame = pd.DataFrame(
         {
-            "campaign": np.asarray(t.campaigns.index),
-            "required_zflop": t.campaigns["zflop"].to_numpy(),
+            "campaign": np.asarray(p.sets["campaign"]),
+            "required_zflop": p.camp_zflop,
             "delivered_zflop": delivered,
             "short_zflop": short,
-            "earliest": periods[t.campaigns["earliest"].to_numpy()],
-            "deadline": periods[t.campaigns["deadline"].to_numpy()],
-            "required": t.campaigns["late_penalty_rmb_per_zflop"].isna().to_numpy(),
+            "earliest": periods[p.camp_earliest],
+            "deadline": periods[p.camp_deadline],
+            "required": np.isnan(p.camp_penalty),
         }
     )
     return _clean(frame)
@@ -259,7 +258,7 @@ def budget(model: Model, x: np.ndarray) -> pd.DataFrame:
 def present_values(model: Model, x: np.ndarray) -> dict[str, float]:
     """The NPV and its parts (RMB million), whatever the objective."""
     p, v = model.params, model.vars
-    o = objective_parts(v, p, model.tables)
+    o = objective_parts(v, p)
     s = v.serve
     revenue = float(
         (p.revenue[s["segment"], s["period"]] * p.disc_mid[s["period"]] * x[s.ids]).sum()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from capplan.model.families import family
+
 if TYPE_CHECKING:
     from capplan.results.compare import Plan
 
@@ -142,9 +144,10 @@ def _limits(plan: Plan) -> pd.DataFrame:
 
 
 def limit_value(frame: pd.DataFrame, suffix: str = "") -> pd.Series:
-    """marginal value x limit in RMB million (budget values are RMB per RMB of RMB M)."""
-    money = frame["family"].str.startswith("budget")
-    scale = np.where(money, 1.0, 1e-6)
+    """marginal value x limit in RMB million (each family's value is in RMB per unit, a
+    budget's RMB per RMB of RMB M: divided by the registry's factor)."""
+    factor = frame["family"].map(lambda name: getattr(family(name), "factor", 1e6))
+    scale = 1.0 / factor.to_numpy(dtype=float)
     value = frame[f"marginal_value{suffix}"].fillna(0.0) * frame[f"limit{suffix}"].fillna(0.0)
     return value * scale
 
@@ -161,7 +164,9 @@ def _how_row(row: dict[Any, Any]) -> str:
     moved = pd.isna(before) or pd.isna(after) or abs(after - before) > TOL * max(1, abs(before))
     how = []
     if moved:
-        how.append("MW online changed" if row["family"] == "power" else "limit changed")
+        fam = family(str(row["family"]))
+        builds = fam is not None and fam.limit_counts_builds
+        how.append("MW online changed" if builds else "limit changed")
     if bool(row["binding"]) and not bool(row["binding_ref"]):
         how.append("became binding")
     if bool(row["binding_ref"]) and not bool(row["binding"]):

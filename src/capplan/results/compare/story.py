@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from capplan.model.families import MONEY, family
 from capplan.results.compare.changes import LIMIT_KEY, limit_value
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def _changed_limits(limits: pd.DataFrame) -> str:
     if not changed:
         return "It changes no limit of the model: its effect comes through prices, costs or rules."
     items = [
-        f"{_limit(r)} from {_amount(r['limit_ref'], r['unit'])} to {_amount(r['limit'], r['unit'])}"
+        f"{_limit(r)} from {_amount(r['limit_ref'], r['family'])} to "
+        f"{_amount(r['limit'], r['family'])}"
         for r in changed
     ]
     return f"It changes {len(items)} limit{'s' if len(items) > 1 else ''}: {_listing(items)}."
@@ -153,29 +155,22 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _limit(r: dict[str, Any]) -> str:
-    """A marginal_values.csv row in words: 'supply of H20 for china in FY2026'."""
-    words = {
-        "budget_total": "the total budget",
-        "budget_period": f"the {r['period']} budget cap",
-        "supply": f"supply of {r['part']} for {r['market']} in {r['period']}",
-        "power": f"power in {r['region']} in {r['period']}",
-        "mw_total": f"the new-MW limit in {r['region']}",
-        "demand": f"{r['segment']} demand in {r['period']}",
-        "campaign": f"campaign {r['campaign']}",
-        "domestic_share": f"the domestic share in {r['period']}",
-        "vendor_cap": f"the {r['vendor']} share cap in {r['period']}",
-    }
-    return words.get(r["family"], str(r["family"]))
+    """A marginal_values.csv row in words: 'the supply of H20 for china in FY2026' (the
+    registry's words; a family it does not know, from another version, by its name)."""
+    fam = family(str(r["family"]))
+    if fam is None:
+        return str(r["family"])
+    return fam.row_words({k: str(r[k]) for k in LIMIT_KEY if k in r})
 
 
-def _amount(value: float, unit: str) -> str:
-    """A limit in its unit: RMB M as money, else the number and the unit's first word."""
+def _amount(value: float, name: str) -> str:
+    """A limit in its family's unit: RMB M as money, else the number and the unit."""
     if pd.isna(value):
         return "none"
-    if unit == "RMB per RMB":
+    fam = family(name)
+    if fam is not None and fam.unit == MONEY:
         return _rmb(value)
-    base = {"RMB per unit": "units", "RMB per MW": "MW", "RMB per ZFLOP": "ZFLOP"}.get(unit, "")
-    return f"{value:,.0f} {base}".strip()
+    return f"{value:,.0f} {fam.unit if fam is not None else ''}".strip()
 
 
 def _value(value: float, unit: str) -> str:
