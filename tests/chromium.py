@@ -57,6 +57,8 @@ class PageReport:
     images: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
     screenshot: bytes = b""
+    text_boxes: int = 0  # visible text boxes measured
+    overlaps: list[tuple[str, ...]] = field(default_factory=list)  # pairs of overlapping text
 
 
 class _Pipe:
@@ -154,6 +156,37 @@ IMAGES_JS = """JSON.stringify(Array.from(document.images).map(i => ({
   height: i.naturalHeight, chart: i.dataset.chart || ''})))"""
 
 
+# Pairs of visible text boxes that overlap by more than a pixel each way (first 20).
+OVERLAPS_JS = """(() => {
+  const boxes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const text = node.textContent.trim();
+    const el = node.parentElement;
+    const hidden = 'style,script,title,details:not([open]) > :not(summary)';
+    if (!text || !el || el.closest(hidden)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const b of range.getClientRects()) {
+      if (b.width > 0 && b.height > 0)
+        boxes.push([b.left, b.top + scrollY, b.right, b.bottom + scrollY, text.slice(0, 40)]);
+    }
+  }
+  boxes.sort((a, b) => a[1] - b[1]);
+  const out = [];
+  for (let i = 0; i < boxes.length && out.length < 20; i++) {
+    for (let j = i + 1; j < boxes.length && boxes[j][1] < boxes[i][3]; j++) {
+      const a = boxes[i], b = boxes[j];
+      const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+      const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+      if (w > 1 && h > 1) out.push([a[4], b[4]]);
+    }
+  }
+  return JSON.stringify({count: boxes.length, overlaps: out});
+})()"""
+
+
 def open_page(exe: str, url: str, width: int = 1280, settle_s: float = 0.5) -> PageReport:
     """Load ``url`` in a fresh headless Chromium profile and report what happened."""
     with tempfile.TemporaryDirectory(prefix="capplan-chromium-") as profile:
@@ -184,13 +217,24 @@ def open_page(exe: str, url: str, width: int = 1280, settle_s: float = 0.5) -> P
                 {"expression": "document.body.innerText", "returnByValue": True},
                 session=session,
             )["result"]["value"]
+            boxes = json.loads(
+                pipe.call(
+                    "Runtime.evaluate",
+                    {"expression": OVERLAPS_JS, "returnByValue": True},
+                    session=session,
+                )["result"]["value"]
+            )
             shot = pipe.call(
                 "Page.captureScreenshot",
                 {"format": "png", "captureBeyondViewport": True},
                 session=session,
             )["data"]
             report = PageReport(
-                images=json.loads(images), text=str(text), screenshot=base64.b64decode(shot)
+                images=json.loads(images),
+                text=str(text),
+                screenshot=base64.b64decode(shot),
+                text_boxes=int(boxes["count"]),
+                overlaps=[tuple(pair) for pair in boxes["overlaps"]],
             )
             for event in pipe.events:
                 method, params = event.get("method"), event.get("params", {})

@@ -707,7 +707,9 @@ def test_infeasible_budget_exits_3(tmp_path: Path) -> None:
     result = runner.invoke(app, ["solve", str(model), "--out", str(tmp_path / "run")])
     check_clean(result, INFEASIBLE)
     assert "infeasible" in result.stderr.lower()
-    assert len(result.stderr.strip().splitlines()) <= 3
+    lines = result.stderr.strip().splitlines()
+    # the tiny case's figures are implausible on purpose (plausible.py): warnings aside
+    assert len([ln for ln in lines if "warning:" not in ln]) <= 3
 
 
 def test_solve_reports_bad_input_like_validate(tmp_path: Path) -> None:

@@ -166,6 +166,6 @@ def test_solve_twice_gives_byte_identical_tables(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     files = sorted(p.name for p in outs[0].glob("*.csv"))
     assert files == sorted(p.name for p in outs[1].glob("*.csv"))
-    assert len(files) == 9
+    assert len(files) == 11  # 9 plan tables, cash_flow and npv_bridge
     for name in files:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name

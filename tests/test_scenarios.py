@@ -218,3 +218,22 @@ def test_compare_names_what_replaced_the_banned_capacity() -> None:
     less = re.search(r"Bought less [^:]*: (.*?)\.", story)
     assert less is not None and "H20 in China: -299,520 units" in less.group(1)
     assert "the supply of H20 for china in FY2026 from 150,000 units to 0 units" in story
+
+
+def test_enter_saudi_arabia() -> None:
+    """A region added by `add:` is entered and serves its new zone; the NPV does not fall."""
+    inv = bought("enter_saudi_arabia", region="Saudi Arabia")
+    assert set(inv["category"]) >= {"data_centre", "accelerators"}
+    assert set(inv["part"]) - {""} <= {"H200", "B200"}  # eligibility false unless stated
+    demand = run("enter_saudi_arabia").tables["demand"]
+    assert demand.loc[demand["zone"] == "GULF", "served_zflop"].sum() > 0
+    assert npv("enter_saudi_arabia") >= npv("base") - tol()
+
+
+def test_ascend_950() -> None:
+    """A part added by `add:` is bought for China only, from FY2027, within its supply."""
+    inv = bought("ascend_950", part="Ascend 950")
+    assert len(inv) > 0 and set(inv["region"]) == {"China"}
+    assert "FY2026" not in set(inv["period"])  # supply 0 unless stated
+    assert (inv.set_index("period")["amount"] <= pd.Series({"FY2027": 5e4, "FY2028": 1.5e5})).all()
+    assert npv("ascend_950") >= npv("base") - tol()

@@ -52,6 +52,12 @@ OutsideOpt = Annotated[
     bool,
     typer.Option("--allow-outside", help="Let extends: and input paths leave the project folder."),
 ]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Values outside their plausible range are errors (exit 2), not warnings."
+    ),
+]
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from capplan.config import schema
+from capplan.config import plausible, schema, spreadsheet
 from capplan.io import write_file_atomically
 
 # Fields the schema gives no description: key and reference columns whose meaning is a
@@ -256,6 +256,7 @@ def inputs_markdown() -> str:
     ]
     for name in schema.TABLE_ROWS:
         parts += ["", table_doc(name)]
+    parts += ["", spreadsheet.DOC.rstrip(), "", plausible.doc()]
     scenario = getattr(schema, "ScenarioFile", None)
     if isinstance(scenario, type) and issubclass(scenario, BaseModel):
         parts += [

@@ -68,13 +68,21 @@ def load(
     scenarios: Sequence[str] = (),
     sets: Sequence[str] = (),
     allow_outside: bool = False,
+    strict: bool = False,
 ) -> tuple[Config, Tables]:
     """Validate a model file with its scenarios, ``--set`` values and inputs, and derive
-    the model's tables (precedence: docs/scenarios.md)."""
+    the model's tables (precedence: docs/scenarios.md).  ``strict``: a value outside its
+    plausible range (``config.warnings``) is an error."""
     inputs = library.load(
         SolveRequest(model_path, tuple(scenarios), tuple(sets), None, allow_outside=allow_outside)
     )
+    _check_strict(inputs.config, strict)
     return inputs.config, inputs.tables
+
+
+def _check_strict(config: Config, strict: bool) -> None:
+    if strict and config.warnings:
+        raise InputError(config.warnings)
 
 
 def solve(
@@ -94,6 +102,7 @@ def solve(
     export: str | Path | None = None,
     progress: ProgressCallback | None = None,
     start: Plan | np.ndarray | str | Path | None = None,
+    strict: bool = False,
     record: bool = True,
 ) -> Run:
     """Solve a model and (unless ``write=False``) write its run folder.
@@ -130,6 +139,7 @@ def solve(
     t0 = time.perf_counter()
     stage("load", "")
     inputs = library.load(req)
+    _check_strict(inputs.config, strict)
     times["load_s"] = time.perf_counter() - t0
     options, name = req.options(inputs), req.backend_name(inputs)
     out_dir: Path | None = None

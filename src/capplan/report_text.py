@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from capplan.results.money import money_rows
+
 if TYPE_CHECKING:
     from capplan.pipeline import Run
 
@@ -50,6 +52,7 @@ def summary_rows(run: Run) -> list[tuple[str, str]]:
         cap = b.loc[b["period"] == "total", "cap_rmb_m"].iloc[0]
         rows += [
             ("NPV", _bn(k["npv_rmb_m"])),
+            *(money_rows(s["money"]) if "money" in s else []),
             (
                 "capex",
                 f"{_bn(k['capex_rmb_m'])} of {_bn(cap)} ({_pct(k['budget_used_share'])})",

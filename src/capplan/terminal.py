@@ -170,3 +170,24 @@ def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def wrap_prose(text: str, width: int | None = None) -> str:
+    """Wrap the prose lines of ``text`` at word boundaries to the terminal's width.
+
+    A line with a run of two spaces is a table row (columns are padded) and is kept as it
+    is; so are lines that fit.  Continuation lines are indented by two spaces.
+    """
+    import shutil
+    import textwrap
+
+    cols = width or shutil.get_terminal_size((100, 24)).columns
+    out = []
+    for line in text.splitlines():
+        if len(line) <= cols or "  " in line.strip():
+            out.append(line)
+            continue
+        out += textwrap.wrap(
+            line, cols, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+        )
+    return "\n".join(out)

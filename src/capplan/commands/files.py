@@ -23,7 +23,9 @@ def report(
     runs: Annotated[
         list[Path],
         typer.Argument(
-            help="Run folder(s) written by capplan solve.", show_default=False, metavar="RUN"
+            help="Run folder(s) written by capplan solve, or one capplan compare folder.",
+            show_default=False,
+            metavar="RUN",
         ),
     ],
     out: Annotated[
@@ -59,11 +61,13 @@ def report(
 @app.command()
 def export(
     run: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            help="Run folder written by capplan solve.", show_default=False, metavar="RUN"
+            help="Run folder written by capplan solve (or a capplan compare folder).",
+            show_default=False,
+            metavar="RUN",
         ),
-    ],
+    ] = None,
     xlsx: Annotated[
         bool, typer.Option("--xlsx", help="Write an Excel workbook (the one format for now).")
     ] = False,
@@ -72,8 +76,21 @@ def export(
         typer.Option("--out", help="Workbook file (default RUN/<run folder name>.xlsx)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--inputs",
+            help="Instead: write the model's input tables and policy to this .xlsx "
+            "workbook, which inputs.dir may name.",
+        ),
+    ] = None,
+    model: Annotated[
+        Path, typer.Option("--model", help="Model whose inputs --inputs exports.")
+    ] = DEFAULT_MODEL,
 ) -> None:
-    """Export a run folder to Excel: a summary sheet and a sheet per table.
+    """Export a run folder to Excel: a summary sheet and a sheet per table (a compare
+    folder: its "why" paragraphs, then its tables); or, with --inputs, a model's input
+    tables as one workbook.
 
     --xlsx writes one workbook; each sheet holds a table's values as in its CSV file,
     with the units in the column headers.
@@ -81,8 +98,16 @@ def export(
     Example: capplan export outputs/base --xlsx --out base.xlsx
     """
     from capplan.report import write_xlsx
+    from capplan.report.xlsx import write_inputs_xlsx
 
     def body() -> None:
+        if inputs is not None:
+            typer.echo(f"wrote {write_inputs_xlsx(model, inputs, force=force)}")
+            return
+        if run is None:
+            raise InputError(
+                [Problem("command line", "RUN", "give a run folder (or --inputs FILE.xlsx)")]
+            )
         if not xlsx:
             raise InputError(
                 [Problem("command line", "--xlsx", "choose a format to export: --xlsx")]
@@ -146,6 +171,7 @@ def compare(
     from capplan.backends import BACKENDS
     from capplan.io import check_writable
     from capplan.results.compare.render import terminal
+    from capplan.terminal import wrap_prose
     from capplan.whatif import SolveSettings, compare_plans, write_comparison
 
     def body() -> None:
@@ -158,7 +184,7 @@ def compare(
         comparison = compare_plans(plans, settings, say)
         folder = write_comparison(comparison, out, force=force)
         if not quiet:
-            typer.echo(terminal(comparison))
+            typer.echo(wrap_prose(terminal(comparison)))
             typer.echo(f"wrote {folder}/")
 
     _guard(body)

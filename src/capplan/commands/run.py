@@ -14,6 +14,7 @@ from capplan.cli import (
     OutsideOpt,
     ScenarioOpt,
     SetOpt,
+    StrictOpt,
     _guard,
     app,
     bad_option,
@@ -78,6 +79,7 @@ def solve(
             "(backends with warm_start in capplan solvers; others ignore it).",
         ),
     ] = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Solve a model and write its plan, marginal values and summary to a run folder.
 
@@ -109,12 +111,16 @@ def solve(
                 export=export,
                 progress=progress.search,
                 start=start,
+                strict=strict,
             )
             if report and run.out_dir is not None:
                 from capplan.report import write_report  # matplotlib: only when asked
 
                 progress.stage("report", "")
                 made = write_report([run.out_dir])
+        if not as_json:
+            for warning in run.config.warnings:
+                typer.echo(f"capplan: warning: {warning}", err=True)
         for note in run.notes:
             typer.echo(f"capplan: note: {note}", err=True)
         if as_json:
@@ -141,17 +147,21 @@ def validate(
     scenario: ScenarioOpt = None,
     set_: SetOpt = None,
     allow_outside: OutsideOpt = False,
+    strict: StrictOpt = False,
 ) -> None:
     """Check a model file (with its scenarios and --set values) and its input tables
-    without solving.
+    without solving; values outside their plausible range are warnings.
 
     Example: capplan validate models/base.yaml --scenario nvidia_ban
     """
     from capplan.config.readers import show_path
+    from capplan.config.rows import notes as new_row_notes
     from capplan.pipeline import load
 
     def body() -> None:
-        config, tables = load(model, scenario or [], set_ or [], allow_outside)
+        config, tables = load(model, scenario or [], set_ or [], allow_outside, strict)
+        for warning in config.warnings:
+            typer.echo(f"capplan: warning: {warning}", err=True)
         named = "".join(f" + {name}" for name in config.scenarios)
         typer.echo(
             f"{show_path(config.model_path)}{named}: valid ({len(tables.regions)} regions, "
@@ -159,6 +169,8 @@ def validate(
             f"{len(tables.periods)} periods, {len(tables.campaigns)} campaigns; "
             f"input hash {config.input_hash[:12]})"
         )
+        for line in new_row_notes(config.tables):
+            typer.echo(f"note: {line}")
 
     FAST_EXIT.append(True)
     _guard(body)

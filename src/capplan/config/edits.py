@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -33,7 +33,8 @@ from capplan.config.readers import (
     validate_table,
     validation_problems,
 )
-from capplan.config.schema import TABLE_KEYS, TABLE_ROWS, PeriodRange, TableEdit
+from capplan.config.rows import NOTES_ATTR, add_rows, remove_rows
+from capplan.config.schema import TABLE_KEYS, TABLE_ROWS, PeriodRange, RowRemoval, TableEdit
 from capplan.errors import InputError, Problem, ProblemCollector
 
 Kind = Literal["text", "number", "bool"]
@@ -47,36 +48,74 @@ def apply_edits(
     periods: list[str],
     names: dict[str, str],
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Apply every scenario's edits in order; validate the edited tables again.
+    """Apply every scenario's removals, added rows and edits, in that order, scenario by
+    scenario; validate the changed tables again (:mod:`capplan.config.rows`).
 
-    Returns the tables and their display names (an edited table is shown as
+    Returns the tables and their display names (a changed table is shown as
     ``<file> (edited by <scenario files>)`` in later messages).
     """
     collector = ProblemCollector()
     out = dict(tables)
-    touched: dict[str, dict[int, tuple[str, int]]] = {}  # table -> row -> (scenario, edit)
+    # per table and row: (scenario file, key path) of the scenario that made or changed it
+    origins: dict[str, list[tuple[str, str] | None]] = {t: [None] * len(f) for t, f in out.items()}
+    changed: set[str] = set()
     for scenario in scenarios:
-        for i, edit in enumerate(scenario.spec.edits):
+        spec, file = scenario.spec, scenario.display
+        for i, removal in enumerate(spec.remove):
             try:
-                frame, rows = apply_edit(out[edit.table], edit, periods, scenario.display, i)
+                remove_rows(out, origins, removal, _selector(removal, periods, file, i))
+            except InputError as exc:
+                collector.extend(exc.problems)
+            changed |= {removal.table, "eligibility", "supply"}
+        if spec.add:
+            try:
+                added = {str(k): [dict(r) for r in v] for k, v in spec.add.items()}
+                add_rows(out, origins, added, periods, file)
+            except InputError as exc:
+                collector.extend(exc.problems)
+            changed |= {*spec.add, "eligibility", "supply", "demand"}
+        for i, edit in enumerate(spec.edits):
+            try:
+                frame, rows = apply_edit(out[edit.table], edit, periods, file, i)
             except InputError as exc:
                 collector.extend(exc.problems)
                 continue
             out[edit.table] = frame
-            touched.setdefault(edit.table, {}).update(
-                dict.fromkeys(rows.tolist(), (scenario.display, i))
-            )
+            for r in rows.tolist():
+                origins[edit.table][r] = (file, f"edits[{i}]")
+            changed.add(edit.table)
     collector.raise_if_any()
     shown = dict(names)
-    for table, by_row in touched.items():
+    for table in sorted(changed):
+        by_row = {i: o for i, o in enumerate(origins[table]) if o is not None}
+        if not by_row and len(out[table]) == len(tables[table]):
+            continue
         try:
             out[table] = _revalidate(table, out[table], by_row, names[table])
         except InputError as exc:
             collector.extend(exc.problems)
         by = ", ".join(dict.fromkeys(file for file, _ in by_row.values()))
-        shown[table] = f"{names[table]} (edited by {by})"
+        shown[table] = f"{names[table]} (edited by {by or 'a scenario'})"
     collector.raise_if_any()
     return out, shown
+
+
+def _selector(
+    removal: RowRemoval, periods: list[str], file: str, index: int
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    def select(frame: pd.DataFrame) -> np.ndarray:
+        fields = TABLE_ROWS[removal.table].model_fields
+        where = f"remove[{index}]"
+        unknown = [
+            unknown_name(file, f"{where}.where.{c}", f"column of {removal.table}", c, fields)
+            for c in removal.where
+            if c not in fields
+        ]
+        if unknown:
+            raise InputError(unknown)
+        return _select(frame, removal, fields, periods, file, where)
+
+    return select
 
 
 def apply_edit(
@@ -154,7 +193,7 @@ def _column_problems(
 
 def _select(
     frame: pd.DataFrame,
-    edit: TableEdit,
+    edit: TableEdit | RowRemoval,
     fields: dict[str, FieldInfo],
     periods: list[str],
     file: str,
@@ -286,7 +325,7 @@ def _kind_of_value(value: Any) -> Kind:
 
 
 def _revalidate(
-    table: str, frame: pd.DataFrame, touched: dict[int, tuple[str, int]], display: str
+    table: str, frame: pd.DataFrame, touched: dict[int, tuple[str, str]], display: str
 ) -> pd.DataFrame:
     """Validate an edited table with its row schema; a bad row is blamed on its edit."""
     records = [{str(k): _cell(v) for k, v in row.items()} for row in frame.to_dict("records")]
@@ -296,12 +335,17 @@ def _revalidate(
     def row_label(i: int, rest: list[Any]) -> str:
         if i not in touched:
             return base(i, rest)
-        return f"edits[{touched[i][1]}] -> {display} {base(i, rest)}"
+        if touched[i][1].startswith("add"):  # a new row: no file line to name
+            return f"{touched[i][1]} -> {display} " + base(i, rest).split(" ", 2)[-1]
+        return f"{touched[i][1]} -> {display} {base(i, rest)}"
 
     def row_file(i: int) -> str:
         return touched[i][0] if i in touched else display
 
-    return validate_table(table, records, lines, display, row_label, row_file)
+    notes = frame.attrs.get(NOTES_ATTR)
+    out = validate_table(table, records, lines, display, row_label, row_file)
+    out.attrs[NOTES_ATTR] = notes or []
+    return out
 
 
 def _cell(value: Any) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from capplan.config import plausible
 from capplan.config.checks import cross_check
 from capplan.config.edits import apply_edits
 from capplan.config.layers import Composition, compose
@@ -35,6 +36,7 @@ from capplan.config.readers import (  # re-exported: the loader's public names
     validation_problems,
 )
 from capplan.config.schema import TABLE_ROWS, InputFiles, ModelFile, Policy
+from capplan.config.spreadsheet import is_workbook, workbook_policy
 from capplan.errors import InputError, Problem, ProblemCollector
 
 __all__ = [
@@ -71,6 +73,7 @@ class Config:
     input_hash: str
     scenarios: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # values outside their plausible range (plausible.py)
 
     @property
     def label(self) -> str:
@@ -137,7 +140,8 @@ def read_sources(
             collector.extend(exc.problems)
     policy_raw: dict[str, Any] = {}
     try:
-        policy_raw = read_yaml(files["policy"], show_path(files["policy"]))
+        path, shown = files["policy"], show_path(files["policy"])
+        policy_raw = workbook_policy(path, shown) if is_workbook(path) else read_yaml(path, shown)
     except InputError as exc:
         collector.extend(exc.problems)
     else:
@@ -189,6 +193,7 @@ def assemble(sources: Sources, extra_hash: str = "") -> Config:
         digest.hexdigest(),
         comp.names,
         tuple(comp.sets),
+        tuple(_relocate(plausible.check(model, tables, names), comp, names)),
     )
 
 
@@ -198,6 +203,8 @@ def _input_files(comp: Composition, inputs: InputFiles) -> dict[str, Path]:
     outside = comp.outside(root, ("inputs", "dir"), inputs.dir)
     if outside is not None:
         raise InputError([outside])
+    if is_workbook(root) and root.is_file():  # one workbook holds every table and the policy
+        return dict.fromkeys([*TABLE_ROWS, "policy"], root)
     if not root.is_dir():
         file, key = comp.locate_model(("inputs", "dir"))
         raise input_error(

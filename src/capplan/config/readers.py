@@ -25,6 +25,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from capplan.config.schema import TABLE_KEYS, TABLE_ROWS
+from capplan.config.spreadsheet import (
+    delimiter,
+    is_workbook,
+    normalise,
+    trim_trailing,
+    workbook_rows,
+)
 from capplan.errors import (
     MAX_PROBLEMS_PER_FILE,
     InputError,
@@ -430,7 +437,9 @@ def _read_rows(path: Path, display: str, fields: list[str]) -> list[tuple[int, l
     expected = f"a CSV table with columns {', '.join(fields)}"
     text = _read_text(path, display, expected)
     rows: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter(text), skipinitialspace=True
+    )
     start = 1
     try:
         for cells in reader:
@@ -496,9 +505,15 @@ def read_table(name: str, path: Path, display: str) -> pd.DataFrame:
     The DataFrame's ``attrs["lines"]`` holds the file row number of each of its rows.
     """
     fields = TABLE_ROWS[name].model_fields
-    rows = _read_rows(path, display, list(fields))
+    if is_workbook(path):  # one sheet per table (config.spreadsheet)
+        rows = workbook_rows(path, name, display)
+        display = f"{display} [sheet {name}]"
+    else:
+        rows = _read_rows(path, display, list(fields))
+    rows, trailing = trim_trailing(rows, display)
     (_, header), body = rows[0], rows[1:]
     collector = ProblemCollector()
+    collector.extend(trailing)
     collector.extend(_header_problems(header, fields, display))
     ragged = [(n, cells) for n, cells in body if len(cells) != len(header)]
     for n, cells in ragged[:MAX_RAGGED_ROWS]:
@@ -519,6 +534,8 @@ def read_table(name: str, path: Path, display: str) -> pd.DataFrame:
         raise input_error(display, "", "table has a header but no rows: expected at least one row")
     lines = [n for n, _ in body]
     records = [{k: (v or None) for k, v in zip(header, cells, strict=True)} for _, cells in body]
+    collector.extend(normalise(name, records, lines, display))
+    collector.raise_if_any()
     return validate_table(name, records, lines, display)
 
 

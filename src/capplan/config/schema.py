@@ -81,6 +81,12 @@ class Finance(_Yaml):
     carbon_price_rmb_per_t: float = Field(
         0.0, ge=0, description="Carbon price added to power cost, RMB per tCO2."
     )
+    residual_value: Literal["straight_line", "none", "earnings"] = Field(
+        "straight_line",
+        description="Value of assets at the horizon's end: straight_line (purchase price "
+        "times remaining life share), none, or earnings (PV of the final period's net "
+        "earnings continued for half the parts' life; docs/model.md).",
+    )
 
 
 class Objective(_Yaml):
@@ -335,6 +341,19 @@ class TableEdit(_Yaml):
     )
 
 
+class RowRemoval(_Yaml):
+    """Remove the rows of an input table that match ``where`` (as in :class:`TableEdit`).
+
+    Removing a region also removes its eligibility rows; removing a part, its supply and
+    eligibility rows.  Example: ``{table: regions, where: {region: Mexico}}``.
+    """
+
+    table: TableName = Field(description="Input table to remove rows from.")
+    where: dict[Name, Cell | list[Cell] | PeriodRange] = Field(
+        description="Column -> value, list of values, or {from, to} for period."
+    )
+
+
 class ScenarioFile(_Yaml):
     """A scenario file (models/scenarios/*.yaml): what changes relative to a model."""
 
@@ -351,8 +370,16 @@ class ScenarioFile(_Yaml):
         description="Keys of the model file to change (deep merge); a 'policy' section "
         "changes keys of policy.yaml.",
     )
+    remove: list[RowRemoval] = Field(
+        default_factory=list, description="Rows to remove, applied first (docs/scenarios.md)."
+    )
+    add: dict[TableName, list[dict[Name, Cell | None]]] = Field(
+        default_factory=dict,
+        description="Table -> new rows, added after the removals; rows a new region, part "
+        "or zone needs and does not state get documented defaults (docs/scenarios.md).",
+    )
     edits: list[TableEdit] = Field(
-        default_factory=list, description="Edits of input table rows, applied in order."
+        default_factory=list, description="Edits of input table rows, applied last, in order."
     )
 
 

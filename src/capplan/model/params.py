@@ -143,6 +143,8 @@ class Params:
     maintenance_hardware: float  # share of hardware capex per year
     maintenance_shell: float  # share of data-centre capex per year
     shell_life_years: float
+    wacc: float  # cost of capital per year
+    residual_value: str  # finance.residual_value: straight_line, none or earnings
     objective_kind: str  # max_npv or min_cost
     unserved_penalty: float  # RMB M per ZFLOP (min_cost)
     min_domestic_share_china: float | None
@@ -360,6 +362,8 @@ def make_params(t: Tables) -> Params:
         maintenance_hardware=t.finance.maintenance_rate_hardware,
         maintenance_shell=t.finance.maintenance_rate_shell,
         shell_life_years=t.finance.shell_life_years,
+        wacc=t.finance.wacc,
+        residual_value=t.finance.residual_value,
         objective_kind=t.objective.kind,
         unserved_penalty=t.objective.unserved_penalty_rmb_per_zflop / 1e6,
         min_domestic_share_china=t.min_domestic_share_china,

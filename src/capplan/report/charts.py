@@ -22,17 +22,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from capplan.model.families import family as registered_family
+from capplan.report import overlaps, palette
+from capplan.report.marginal_rows import shown_marginal
 from capplan.report.rundata import RunData
 
 DPI = 100
 CATEGORY_COLOURS = {"data_centre": "#7f8c8d", "region_entry": "#34495e", "accelerators": "#2e86c1"}
 ORIGIN_COLOURS = {"domestic": "#c0392b", "Nvidia": "#76b900", "other foreign": "#95a5a6"}
-SERVED, UNSERVED = "#2e86c1", "#e5e8e8"
-PALETTE = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5",
-]  # fmt: skip
+SERVED = "#2e86c1"
 
 
 @dataclass(frozen=True)
@@ -46,10 +43,15 @@ class Chart:
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes, with no timestamp or software tag (reproducible)."""
+    """The figure as PNG bytes, with no timestamp or software tag (reproducible).
+
+    With ``overlaps.CHECK`` on (tests), overlapping text boxes go to ``overlaps.FOUND``.
+    """
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    if overlaps.CHECK:
+        overlaps.FOUND.extend(overlaps.text_overlaps(fig))
     return buf.getvalue()
 
 
@@ -59,8 +61,8 @@ def periods_of(run: RunData) -> list[str]:
 
 
 def part_colours(parts: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per part name (sorted), the same in every chart of a report."""
-    return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(sorted(set(parts)))}
+    """A fixed colour per part name, the same in every chart of every report (palette.py)."""
+    return palette.part_colours(parts)
 
 
 def _stack(
@@ -140,7 +142,7 @@ def capex_chart(run: RunData, colours: dict[str, str]) -> Chart | None:
             stack.append((label, values.to_numpy() / 1e3, colour))
         _stack(ax, x, stack)
         ax.set_title(period, fontsize=10)
-        ax.set_xticks(x, regions, rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(x, regions, rotation=90, fontsize=8)  # upright: never overlapping
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("capex, RMB bn (nominal)")
     _legend(fig, axes[-1] if len(axes) else axes[0])
@@ -303,17 +305,21 @@ def demand_chart(run: RunData) -> Chart | None:
             label = "served: " + str(seg).split("/", 1)[-1]
             layers.append((label, served.reindex(periods).fillna(0).to_numpy(), shade))
         unserved = rows.groupby("period")["unserved_zflop"].sum().reindex(periods).fillna(0)
-        layers.append(("unserved", unserved.to_numpy(), UNSERVED))
-        _stack(ax, x, layers, width=0.6, edgecolor="#aab7b8", linewidth=0.5)
+        _stack(ax, x - 0.2, layers, width=0.4, edgecolor="#aab7b8", linewidth=0.5)
+        # unserved apart, beside the served bar: not delivered, so not stacked on it
+        ax.bar(
+            x + 0.2, unserved.to_numpy(), 0.4, label="unserved (not delivered)",
+            color="#fadbd8", edgecolor="#c0392b", hatch="//", linewidth=0.5,
+        )  # fmt: skip
         _period_panel(ax, zone, x, periods)
     for ax in axes[:: min(3, len(axes))]:
-        ax.set_ylabel("ZFLOP delivered")
+        ax.set_ylabel("ZFLOP of inference")
     _dedupe_legend(fig, axes)
     return Chart(
         "demand_by_zone",
         "Inference demand and what the plan serves, per zone",
-        "For each data-residency zone, bars of inference demand per period split into "
-        "served (by segment) and unserved ZFLOP (demand.csv).",
+        "For each data-residency zone and period, a bar of the ZFLOP served (by segment) "
+        "and beside it, hatched, the ZFLOP of demand left unserved (demand.csv).",
         png(fig),
     )
 
@@ -393,7 +399,7 @@ def _row_label(row: pd.Series) -> str:
 def marginal_chart(run: RunData, top: int = 10) -> Chart | None:
     """The largest nonzero marginal values of each family, in its own unit."""
     mv = run.tables["marginal_values"]
-    nonzero = mv[mv["marginal_value"].fillna(0.0) != 0.0]
+    nonzero = mv.loc[shown_marginal(run)]  # nonzero, of limits that exist in the plan
     families = list(dict.fromkeys(nonzero["family"]))
     if not families:
         return None
@@ -410,6 +416,7 @@ def marginal_chart(run: RunData, top: int = 10) -> Chart | None:
         ax.grid(axis="x", alpha=0.3)
         ax.axvline(0, color="#333", linewidth=0.5)
         _ticks(ax, "x")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3))  # long labels: few ticks
     return Chart(
         "marginal_values",
         "Marginal values: what one more unit of a limit is worth",
@@ -452,7 +459,7 @@ def compare_charts(runs: Sequence[RunData], labels: Sequence[str]) -> list[Chart
     ]:
         values = np.array([(k.get(key) or 0.0) / 1e3 for k in kpis])
         ax_money.bar(x + offset, values, 0.4, label=label, color=colour)
-    ax_money.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
+    ax_money.set_xticks(x, labels, rotation=90, fontsize=8)  # upright: never overlapping
     ax_money.set_ylabel("RMB bn")
     ax_money.grid(axis="y", alpha=0.3)
     ax_money.legend(fontsize=8, frameon=False)
@@ -486,8 +493,11 @@ def compare_charts(runs: Sequence[RunData], labels: Sequence[str]) -> list[Chart
         b = run.tables["budget"].set_index("period").reindex(periods)
         xs = groups + (i - (len(runs) - 1) / 2) * w
         _stack(ax, xs, _budget_layers(b), width=w * 0.9, edgecolor="white", linewidth=0.5)
-        ticks += [(xi, f"{label}\n{period}") for xi, period in zip(xs, periods, strict=True)]
-    ax.set_xticks([t[0] for t in ticks], [t[1] for t in ticks], fontsize=8)
+        ticks += [(xi, label) for xi in xs]
+    # run names upright under their bars (they never overlap), periods above each group
+    ax.set_xticks([t[0] for t in ticks], [t[1] for t in ticks], fontsize=7, rotation=90)
+    for g, period in zip(groups, periods, strict=True):
+        ax.text(float(g), 1.01, period, transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
     ax.set_ylabel("capex, RMB bn (nominal)")
     ax.grid(axis="y", alpha=0.3)
     _dedupe_legend(fig, [ax])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from capplan.report.charts import Chart
 from capplan.report.fmt import cell, number
 from capplan.report.rundata import RunData, flatten, summary_value
-from capplan.report.units import PLAIN, column_unit, header, summary_unit
+from capplan.report.units import PLAIN, column_unit, header, summary_unit, words
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 CSS = """
@@ -52,6 +51,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 details{margin:8px 0}
 summary{cursor:pointer;color:#1f618d}
 .note{color:#566573;font-size:13px}
+.lead{background:#fff;border-left:4px solid #2e86c1;padding:4px 14px;margin:10px 0;font-size:15px}
 .status-optimal{color:#1e8449}.status-feasible{color:#b9770e}
 footer{color:#566573;font-size:12px;margin:40px auto 30px}
 """
@@ -78,7 +78,7 @@ def summary_number(
     if key in GAP_KEYS:
         shown = f"{value:.2g}"
     else:
-        shown = number(value, share=summary_unit(key) == "share", scale=scale)
+        shown = number(value, share=summary_unit(key).startswith("share"), scale=scale)
     extra = {"data_scale": repr(scale)} if scale != 1.0 else {}
     attrs = _attrs(
         data_src="summary.json", data_run=run_index, data_key=key, data_v=_json_text(value), **extra
@@ -103,7 +103,9 @@ def table_html(
     cols = list(columns) if columns is not None else list(typed.columns)
     index = list(rows) if rows is not None else list(range(len(typed)))
     head = "".join(f"<th>{escape(h)}</th>" for h, _ in lead)
-    head += "".join(f"<th>{escape(header(table, c))}</th>" for c in cols)
+    head += "".join(
+        f'<th title="{escape(header(table, c))}">{escape(words(table, c))}</th>' for c in cols
+    )
     body = []
     for i in index:
         cells = "".join(f"<td>{escape(v)}</td>" for _, v in lead)
@@ -239,15 +241,20 @@ def run_section(
     def fig(name: str) -> str:
         return figure_html(*charts[name]) if name in charts else ""
 
+    from capplan.report.lead import summary_paragraph
+    from capplan.report.marginal_rows import HOW_TO_READ, shown_marginal
+    from capplan.report.money_html import money_section  # it uses this module's helpers
+
     t = run.tables
     mv = t["marginal_values"]
-    values = mv["marginal_value"].to_numpy(dtype=float)
-    shown_mv = [k for k in range(len(mv)) if not math.isnan(values[k]) and values[k] != 0.0]
+    shown_mv = shown_marginal(run)
     mv_columns = [c for c in mv.columns if (mv.loc[shown_mv, c] != "").any()]
     parts = [
         f'<section id="{anchor}"><h2>{escape(label)}: {escape(model_name(run))}</h2>',
         status_line(i, run),
+        summary_paragraph(i, run),
         kpi_cards(i, run),
+        money_section(i, run, anchor, fig),
         f'<h3 id="{anchor}-capex">Capex by period, region and category</h3>',
         fig("capex"),
         _details(i, run, "investments"),
@@ -269,9 +276,7 @@ def run_section(
         table_html(i, run, "campaigns"),
         _details(i, run, "training"),
         f'<h3 id="{anchor}-marginal">Marginal values</h3>',
-        '<p class="note">What one more unit of a limit is worth, in RMB of NPV per unit of '
-        "the limit (see docs/outputs.md). Shown: the rows with a nonzero value; the other "
-        "rows of marginal_values.csv are zero (or have no value).</p>",
+        f'<p class="note">{escape(HOW_TO_READ)} All rows: marginal_values.csv.</p>',
         fig("marginal_values"),
         table_html(i, run, "marginal_values", rows=shown_mv, columns=mv_columns),
         f"<details><summary>Everything in summary.json</summary>{summary_table(i, run)}</details>",
@@ -361,6 +366,7 @@ def page(
     for label, anchor in zip(labels, anchors, strict=True):
         prefix = f"{label}: " if several else ""
         nav += [
+            f'<a href="#{anchor}-money">{escape(prefix)}money</a>',
             f'<a href="#{anchor}-capex">{escape(prefix)}capex</a>',
             f'<a href="#{anchor}-budget">{escape(prefix)}budget</a>',
             f'<a href="#{anchor}-fleet">{escape(prefix)}fleet</a>',

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from capplan.errors import InputError, Problem
-from capplan.report.units import PLAIN, TABLES, column_unit
+from capplan.report.units import OPTIONAL_TABLES, PLAIN, TABLES, column_unit
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,12 @@ def read_run(path: str | Path) -> RunData:
         raise _problem(summary_path, f"cannot be read as JSON ({exc})") from None
     if not isinstance(summary, dict) or "status" not in summary:
         raise _problem(summary_path, "is not a capplan summary (no status)")
-    missing = [f"{t}.csv" for t in TABLES if not (folder / f"{t}.csv").is_file()]
+    present = [t for t in TABLES if (folder / f"{t}.csv").is_file()]
+    missing = [f"{t}.csv" for t in TABLES if t not in present and t not in OPTIONAL_TABLES]
     if missing:
         raise _problem(folder, f"not a complete run folder: missing {', '.join(missing)}")
     tables, raw = {}, {}
-    for name in TABLES:
+    for name in present:
         try:
             tables[name], raw[name] = read_table(folder / f"{name}.csv", name)
         except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:

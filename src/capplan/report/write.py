@@ -19,7 +19,9 @@ from pathlib import Path
 from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.io import write_atomically, write_file_atomically
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
+from capplan.report.compare_folder import comparison_page, is_comparison, read_comparison
 from capplan.report.html import page
+from capplan.report.money_charts import money_charts
 from capplan.report.rundata import RunData, read_run
 from capplan.report.sweep import build_sweep, is_sweep_folder
 
@@ -93,7 +95,8 @@ def build(runs: Sequence[RunData]) -> tuple[str, dict[str, bytes]]:
     per_run = []
     for run, label in zip(runs, labels, strict=True):
         prefix = f"{_safe(label)}-" if several else ""
-        per_run.append({c.name: keep(c, prefix) for c in run_charts(run, colours)})
+        charts = [*run_charts(run, colours), *money_charts(run)]
+        per_run.append({c.name: keep(c, prefix) for c in charts})
     compare = [keep(c, "") for c in compare_charts(runs, labels)] if several else []
     return page(runs, labels, per_run, compare), files
 
@@ -111,7 +114,9 @@ def write_report(
         return Report(write_hedge_report(dirs[0], Path(out) if out else None, force), [])
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
-    if all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
+    if len(dirs) == 1 and is_comparison(dirs[0]):  # a folder written by capplan compare
+        html, files = comparison_page(read_comparison(dirs[0])), dict[str, bytes]()
+    elif all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
         html, files = build_sweep(dirs)
     else:
         html, files = build([read_run(d) for d in dirs])

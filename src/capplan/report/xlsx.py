@@ -19,8 +19,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from capplan.errors import OutputExistsError
+from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.io import write_file_atomically
+from capplan.report.compare_folder import comparison_workbook, is_comparison, read_comparison
 from capplan.report.rundata import RunData, flatten, read_run
 from capplan.report.units import PLAIN, TABLES, column_unit, header, summary_unit
 
@@ -50,7 +51,7 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
     """(key, value, unit) for the summary sheet: headline keys first, then the rest."""
     flat = dict(flatten(summary))
     order = [k for k in SUMMARY_FIRST if k in flat]
-    order += [k for k in flat if k.startswith(("solver.", "kpis.", "present_values."))]
+    order += [k for k in flat if k.startswith(("money.", "kpis.", "present_values.", "solver."))]
     order += [k for k in flat if k not in order]
     return [(k, _cell(flat[k]), summary_unit(k)) for k in order]
 
@@ -91,7 +92,7 @@ def workbook(run: RunData) -> Workbook:
     _finish(
         ws, [max(len(str(r[i] or "")) for r in [("key", "value", "unit"), *rows]) for i in range(3)]
     )
-    for table in TABLES:
+    for table in [t for t in TABLES if t in run.tables]:
         frame = run.tables[table]
         ws = wb.create_sheet(table)
         heads = [header(table, c) for c in frame.columns]
@@ -151,8 +152,65 @@ def write_xlsx(run_dir: str | Path, out: str | Path | None = None, force: bool =
         )
     if target.exists() and target.is_dir():
         raise OutputExistsError(f"{target} is a folder; --out names the workbook file")
-    run = read_run(folder)
     buf = io.BytesIO()
-    workbook(run).save(buf)
+    if is_comparison(folder):  # a folder written by capplan compare: the "why" first
+        book = comparison_workbook(read_comparison(folder))
+    else:
+        book = workbook(read_run(folder))
+    book.properties.creator = "capplan"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.save(buf)
     data = _fixed_zip(buf.getvalue())
     return write_file_atomically(target, data, force, mode=0o644)
+
+
+def write_inputs_xlsx(
+    model: str | Path, target: str | Path, force: bool = False, allow_outside: bool = False
+) -> Path:
+    """Write a model's input tables and policy as one workbook that ``inputs.dir`` may name.
+
+    Cells hold the files' values (numbers as numbers); solving from the workbook gives the
+    same tables as solving from the files.  Written atomically, with fixed dates.
+    """
+    from capplan.config.loader import load_config
+    from capplan.config.readers import _read_rows, read_yaml, show_path
+    from capplan.config.schema import TABLE_ROWS
+    from capplan.config.spreadsheet import (
+        inputs_workbook,
+        is_workbook,
+        trim_trailing,
+        workbook_policy,
+        workbook_rows,
+    )
+
+    out = Path(target)
+    if not is_workbook(out):
+        raise InputError([Problem("command line", "--inputs", f"{out}: expected a .xlsx file")])
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists: pass --force to replace it")
+    config = load_config(model, allow_outside=allow_outside)
+    tables = {}
+    for name in TABLE_ROWS:
+        path = config.files[name]
+        shown = show_path(path)
+        rows = (
+            workbook_rows(path, name, shown)
+            if is_workbook(path)
+            else _read_rows(path, shown, list(TABLE_ROWS[name].model_fields))
+        )
+        tables[name] = trim_trailing(rows, shown)[0]
+    policy_path = config.files["policy"]
+    shown = show_path(policy_path)
+    policy = (
+        workbook_policy(policy_path, shown)
+        if is_workbook(policy_path)
+        else read_yaml(policy_path, shown)
+    )
+    buf = io.BytesIO()
+    wb = inputs_workbook(tables, policy)
+    props = wb.properties
+    props.creator = "capplan"
+    props.created = props.modified = FIXED_TIME
+    wb.save(buf)
+    write_file_atomically(out, _fixed_zip(buf.getvalue()), force, mode=0o644)
+    return out

@@ -103,13 +103,22 @@ def explain_infeasible(
     result = get_backend(backend).solve(elastic, options)
     if not result.status.has_solution or result.x is None:
         return Explanation(result.status)
-    amount = result.x[slacks.start :]
-    share = amount / slacks.scale
+    share = np.maximum(result.x[slacks.start :], 0.0)  # slack columns are in shares of scale
+    amount = share * slacks.scale
     found = np.flatnonzero(amount > 1e-6)
     listed = share[found] >= MIN_SHARE_LISTED * share[found].max(initial=0.0)
     small = int(np.sum(~listed))
     found = found[listed]
     found = found[np.argsort(-share[found], kind="stable")]
+    if found.size == 1 and slacks.family[int(found[0])] == "campaign":
+        # the elastic optimum may be claimed wrongly (solver-hazards.md): state the true
+        # bound, the most the campaign can get with every other limit kept
+        rows = slacks.rows[found]
+        for i in found.tolist():
+            most = _most_deliverable(model, int(slacks.rows[i]), rows, backend, options)
+            if most is not None and most > slacks.limit[i] - amount[i]:
+                amount[i] = max(float(slacks.limit[i]) - most, 0.0)
+                share[i] = amount[i] / slacks.scale[i]
     violations = [
         Violation(
             slacks.family[i],
@@ -123,6 +132,22 @@ def explain_infeasible(
     ]
     causes = _causes(model, elastic, slacks, result, backend, options) if violations else []
     return Explanation(result.status, violations, causes, small)
+
+
+def _most_deliverable(
+    model: Model, row: int, give: np.ndarray, backend: str, options: SolveOptions
+) -> float | None:
+    """The most a campaign row can deliver when the ``give`` rows may fall to 0 and every
+    other limit holds: the row's activity, maximised (None if that solve fails)."""
+    lp = model.lp
+    row_lb = lp.row_lb.copy()
+    row_lb[give] = 0.0
+    c = np.asarray(lp.A[row].todense()).ravel()
+    program = dataclasses.replace(lp, c=c, row_lb=row_lb, maximize=True)
+    result = get_backend(backend).solve(program, options)
+    if not result.status.has_solution or result.x is None:
+        return None
+    return float(c @ result.x)
 
 
 def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
@@ -152,7 +177,9 @@ def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
         np.concatenate(scale),
         np.concatenate(upper),
     )
-    sign = np.where(slacks.upper, -1.0, 1.0)
+    # each slack column is measured in shares of its row's scale, with cost 1: a cost of
+    # 1/scale per model unit (5e-8 for a 2e7-ZFLOP campaign) is below solver tolerances
+    sign = np.where(slacks.upper, -1.0, 1.0) * slacks.scale
     columns = sp.csr_matrix((sign, (slacks.rows, np.arange(k))), shape=(lp.num_rows, k))
     col_ub = lp.col_ub.copy()
     v, p = model.vars, model.params
@@ -160,7 +187,7 @@ def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
     col_ub[v.build.ids] = p.build_cap[v.build["region"]]
     index = pd.Index([f"{f}[{','.join(d.values())}]" for f, d in zip(family, keys, strict=True)])
     elastic = LinearProgram(
-        c=np.concatenate([np.zeros(n), 1.0 / slacks.scale]),
+        c=np.concatenate([np.zeros(n), np.ones(k)]),
         A=sp.hstack([lp.A, columns]).tocsr(),
         row_lb=lp.row_lb,
         row_ub=lp.row_ub,
@@ -265,7 +292,8 @@ def _sentence(model: Model, slacks: Slacks, i: int, amount: float, scenarios: Se
         given = _scenario_words(scenarios)
         return (
             f"{fam.row_words(keys)} needs {_flop(limit)} FLOP by {deadline}; {given}at most "
-            f"{_flop(limit - amount)} FLOP can be delivered: short by {_pct(amount / limit)}"
+            f"{_flop(limit - amount, down=True)} FLOP can be delivered: short by "
+            f"{_pct(amount / limit)}"
         )
     words = _limit_name(model, name, keys, limit)
     if fam.kind == "policy":
@@ -297,9 +325,14 @@ def _scenario_words(scenarios: Sequence[str]) -> str:
     return f"with scenario{plural} {', '.join(scenarios)} "
 
 
-def _flop(zflop: float) -> str:
-    """ZFLOP -> FLOP in short scientific form: 15000 -> '1.5e25'."""
-    return f"{zflop * 1e21:.3g}".replace("e+", "e")
+def _flop(zflop: float, down: bool = False) -> str:
+    """ZFLOP -> FLOP in short scientific form: 15000 -> '1.5e25'; ``down`` rounds down
+    (a bound on what can be delivered must stay achievable as shown)."""
+    flop = zflop * 1e21
+    if down and flop > 0:
+        step = 10.0 ** (np.floor(np.log10(flop)) - 2)
+        flop = np.floor(flop / step * (1 + 1e-12)) * step
+    return f"{flop:.3g}".replace("e+", "e")
 
 
 def _num(value: float) -> str:

@@ -16,6 +16,7 @@ from capplan.config.loader import Config
 from capplan.model.build import Model
 from capplan.results import tables as rt
 from capplan.results.kpis import kpis
+from capplan.results.money import money_summary, money_tables
 
 
 def integral(model: Model, x: np.ndarray) -> np.ndarray:
@@ -37,6 +38,7 @@ def result_tables(model: Model, x: np.ndarray) -> dict[str, pd.DataFrame]:
         "training": rt.training(model, x),
         "campaigns": rt.campaigns(model, x),
         "budget": rt.budget(model, x),
+        **money_tables(model, x),
     }
 
 
@@ -146,4 +148,5 @@ def summary(
         china = model.params.sets["region"][model.params.china]
         out["kpis"] = kpis(tables, pv, list(china))
         out["present_values"] = {k: round(v, 6) for k, v in pv.items()}
+        out["money"] = money_summary(tables, config.model.finance.residual_value)
     return out

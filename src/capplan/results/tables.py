@@ -271,6 +271,9 @@ def present_values(model: Model, x: np.ndarray) -> dict[str, float]:
     )
     opex = float(o.pods_opex_pv @ xs["pods"] + o.build_opex_pv @ xs["build"])
     residual = float(o.pods_residual_pv @ xs["pods"] + o.build_residual_pv @ xs["build"])
+    residual += float(
+        (o.serve_residual_factor * p.revenue[s["segment"], s["period"]] * x[s.ids]).sum()
+    )
     penalty = float(o.short_penalty_pv @ x[v.short.ids])
     tie_break = float(o.serve_priority_pv @ x[s.ids])
     return {
