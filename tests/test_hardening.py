@@ -203,6 +203,15 @@ def test_item7_nul_byte_in_extends(tmp_path: Path) -> None:
     bad(run("validate", str(model), "-s", "x"), "scenarios/x.yaml: extends")
 
 
+def test_a_path_part_longer_than_a_file_system_allows(tmp_path: Path) -> None:
+    """Found by the full fuzz run: a 5,000-character folder name gave 'File name too long'
+    as an internal error; it is bad input naming the --set value."""
+    bad(
+        run("validate", str(case(tmp_path)), "--set", "inputs.dir=" + "d" * 300),
+        "--set inputs.dir",
+    )
+
+
 # ------------------------------------------------------------------ 8. huge and wide tables
 
 

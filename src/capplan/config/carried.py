@@ -11,8 +11,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-# a file or folder name: no NUL or control characters (paths are checked where they enter)
-PathText = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f]+$")]
+# a file or folder name: no NUL or control characters, and no part of the path longer than
+# a file system allows (255 characters); paths are checked where they enter
+PathText = Annotated[
+    str,
+    Field(min_length=1, max_length=4096, pattern=r"^(?:[^\x00-\x1f/]{0,255}(?:/|$))+$"),
+]
 # a run folder name: one plain name, so outputs/<name> stays inside outputs/
 RunName = Annotated[
     str, Field(min_length=1, max_length=80, pattern=r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
