@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from capplan.cli import app
-from capplan.config import readers
+from capplan.config import yaml_files
 from capplan.config.loader import load_config
 from capplan.errors import InputError
 from tests.tiny import campaign, case, part, region
@@ -253,7 +253,7 @@ def test_item11_scenario_symlinked_outside_the_project_is_refused(tmp_path: Path
 def test_item12_large_plain_yaml_is_not_called_an_alias_bomb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "MAX_YAML_VALUES", 1000)  # the mechanism, at a small size
+    monkeypatch.setattr(yaml_files, "MAX_YAML_VALUES", 1000)  # the mechanism, at a small size
     model = case(tmp_path)
     (model.parent / "scenarios").mkdir()
     big = model.parent / "scenarios" / "big.yaml"
