@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -69,13 +70,23 @@ def cross_check(
     horizon = f"horizon.periods of {files['model']}"
     zone_source = f"the zones of {files['regions']}"
 
+    rowless = _rowless(tables, files, periods, zones, part_names, region_names)
+    hidden = {what: r.strays for what, r in rowless.items()}  # said once, by the root
+
     def refs(table: str, column: str, known: list[str], what: str, source: str = "") -> None:
         frame = tables[table]
         keys = dict.fromkeys([*TABLE_KEYS[table], column])
         for i, value in enumerate(frame[column]):
-            if not pd.isna(value) and value not in known:
+            if not pd.isna(value) and value not in known and value not in hidden.get(what, ()):
                 where = _row(frame, i, keys) + f", column {column}"
                 out.append(unknown_name(files[table], where, what, value, known, source))
+
+    def covered(what: str, names: list[str]) -> list[str]:
+        """The names rows are expected for (one without any row is reported at its root)."""
+        return [n for n in names if what not in rowless or n not in rowless[what].names]
+
+    for found in rowless.values():
+        out += found.problems
 
     # model file
     per = model.budget.per_period_rmb_bn
@@ -115,17 +126,27 @@ def cross_check(
     out += _complete(
         tables["supply"],
         files["supply"],
-        {"part": part_names, "market": ["china", "overseas"], "period": periods},
+        {
+            "part": covered("part", part_names),
+            "market": ["china", "overseas"],
+            "period": covered("period", periods),
+        },
     )
     out += _complete(
-        tables["eligibility"], files["eligibility"], {"part": part_names, "region": region_names}
+        tables["eligibility"],
+        files["eligibility"],
+        {"part": covered("part", part_names), "region": covered("region", region_names)},
     )
-    out += _complete(tables["demand"], files["demand"], {"zone": zones, "period": periods})
+    out += _complete(
+        tables["demand"],
+        files["demand"],
+        {"zone": covered("zone", zones), "period": covered("period", periods)},
+    )
     currencies = sorted({*regions["currency"], "CNY", "USD"})
     out += _complete(
         tables["exchange_rates"],
         files["exchange_rates"],
-        {"currency": currencies, "period": periods},
+        {"currency": currencies, "period": covered("period", periods)},
         reported=["period"],  # rates of currencies no region uses are allowed
     )
 
@@ -139,6 +160,80 @@ def cross_check(
 
     out += _check_campaigns(tables, files, periods, region_names, part_names)
     return out
+
+
+class Rowless(NamedTuple):
+    """Names that no table needing rows for them has a row for: each is reported once, on
+    the layer that gave the name (a rename, when the tables have rows for ``strays``,
+    unknown names, instead: those rows are not reported again)."""
+
+    names: set[str]
+    strays: set[str]
+    problems: list[Problem]
+
+
+def _rowless(
+    tables: dict[str, pd.DataFrame],
+    files: dict[str, str],
+    periods: list[str],
+    zones: list[str],
+    part_names: list[str],
+    region_names: list[str],
+) -> dict[str, Rowless]:
+    """Periods, zones, parts and regions without a row in any table that needs one.
+
+    A period that supply, demand and exchange rates all lack was given (or renamed) by
+    ``horizon.periods``, not by the tables: it is blamed there (the loader names the model
+    file, scenario or ``--set`` that set it), as a zone or region without a row is blamed
+    on its row of regions.csv and a part on parts.csv.
+    """
+
+    def row_of(table: str, column: str) -> Callable[[str], tuple[str, str]]:
+        frame = tables[table]
+        return lambda name: (
+            files[table],
+            _row(frame, list(frame[column]).index(name), TABLE_KEYS[table]) + f", column {column}",
+        )
+
+    dims: dict[str, tuple[list[str], Callable[[str], tuple[str, str]], list[tuple[str, str]]]] = {
+        "period": (
+            periods,
+            lambda name: (files["model"], "horizon.periods"),
+            [("supply", "period"), ("demand", "period"), ("exchange_rates", "period")],
+        ),
+        "zone": (zones, row_of("regions", "zone"), [("demand", "zone")]),
+        "part": (
+            part_names,
+            row_of("parts", "part"),
+            [("supply", "part"), ("eligibility", "part")],
+        ),
+        "region": (region_names, row_of("regions", "region"), [("eligibility", "region")]),
+    }
+    found: dict[str, Rowless] = {}
+    for what, (names, origin, uses) in dims.items():
+        seen = {v for t, c in uses for v in tables[t][c] if not pd.isna(v)}
+        missing = [n for n in names if n not in seen]
+        if not missing:
+            continue
+        strays = sorted(seen - set(names))
+        where = ", ".join(files[t] for t, _ in uses)
+        shown = _listing([repr(s) for s in strays])
+        they = "they have" if len(uses) > 1 else "it has"
+        instead = f"; {they} rows for {shown} instead (renamed?)" if strays else ""
+        problems = []
+        for name in missing[:MAX_MISSING_ROWS]:
+            file, at = origin(name)
+            problems.append(
+                Problem(
+                    file,
+                    at,
+                    f"{what} {name!r} has no rows in {where}{instead}; expected a {what} "
+                    f"with rows in {'each of them' if len(uses) > 1 else 'it'} (add its rows, "
+                    "or correct the name)",
+                )
+            )
+        found[what] = Rowless(set(missing), set(strays), problems)
+    return found
 
 
 def _complete(

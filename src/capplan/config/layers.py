@@ -30,8 +30,8 @@ from capplan.config.readers import (
     show_path,
     validate_yaml,
 )
-from capplan.config.schema import ScenarioFile
-from capplan.errors import Problem
+from capplan.config.schema import ModelFile, ScenarioFile
+from capplan.errors import InputError, Problem
 
 COMMAND_LINE = "command line"
 SCENARIO_FOLDER = "scenarios"  # models/scenarios/<name>.yaml, beside the model file
@@ -368,13 +368,9 @@ def compose(
             raise input_error(  # also a symlink in models/scenarios/ that leads outside
                 COMMAND_LINE, f"--scenario {token}", _outside_message(shown, comp.project)
             )
-        *_, extra = read_chain(file, shown, comp.project, allow_outside)
+        *_, raw_top, extra = read_chain(file, shown, comp.project, allow_outside)
         if not extra:
-            raise input_error(
-                COMMAND_LINE,
-                f"--scenario {token}",
-                f"{shown} is a model file (it has no extends:); expected a scenario file",
-            )
+            raise _not_a_scenario(token, file, shown, raw_top)
         layers += extra
     applied: set[Path] = set()
     for scenario in layers:
@@ -384,3 +380,23 @@ def compose(
     for text in sets:
         comp.set(text)
     return comp
+
+
+def _not_a_scenario(token: str, file: Path, shown: str, raw: dict[str, Any]) -> InputError:
+    """A ``--scenario`` file without ``extends:``: the file's fault when it is in a
+    scenarios folder or has a scenario's keys (its extends: was lost or misspelt), else the
+    command line's (a model file given as a scenario)."""
+    scenario_keys = set(ScenarioFile.model_fields) - set(ModelFile.model_fields) - {"extends"}
+    if file.parent.name == SCENARIO_FOLDER or scenario_keys & set(raw):
+        return input_error(
+            shown,
+            "extends",
+            f"missing: without extends: this file reads as a model file, but it is given as "
+            f"--scenario {token}; expected a scenario file, which starts with extends: naming "
+            "the model or scenario it changes",
+        )
+    return input_error(
+        COMMAND_LINE,
+        f"--scenario {token}",
+        f"{shown} is a model file (it has no extends:); expected a scenario file",
+    )
