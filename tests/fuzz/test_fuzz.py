@@ -4,7 +4,7 @@
     python -m pytest tests/fuzz --fuzz-cases 10000    # the full run
 
 Every case is loaded and validated as ``capplan validate`` does (in process, for speed);
-one in 5 of the cases validation accepts is also solved (time limit 10 s).  The figures
+one in 4 of the cases validation accepts is also solved (time limit 10 s).  The figures
 must be: 0 tracebacks (an error that is not a capplan error), 0 exit-4 errors on bad
 input, 0 cases over 10 s, no message line over 2 KB, and every rejection naming the
 layer that was changed (the file, the scenario or ``command line`` for ``--set``).
@@ -29,7 +29,7 @@ from tests.fuzz.mutate import Case, make_case, template
 SEED = 20261203
 HANG_S = 10.0
 MAX_LINE = 2048
-SOLVE_EVERY = 5
+SOLVE_EVERY = 4  # 10,000 cases accept about 1,300: one in 4 gives the 300 solves of the issue
 
 
 def _check_case(c: Case, figures: Counter[str], failures: list[str], solve_it: bool) -> bool:
