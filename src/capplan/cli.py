@@ -75,6 +75,9 @@ def _guard(fn: Callable[[], Any]) -> Any:
         _interrupted()
     except typer.Exit:
         raise
+    except BrokenPipeError:  # the reader went away (capplan solvers | head -1): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop what is left
+        raise typer.Exit(0) from None
     except Exception as exc:
         if os.environ.get("CAPPLAN_DEBUG"):
             raise
