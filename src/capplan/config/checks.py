@@ -88,30 +88,7 @@ def cross_check(
     for found in rowless.values():
         out += found.problems
 
-    # model file
-    per = model.budget.per_period_rmb_bn
-    if per is not None:
-        for p in per:
-            if p not in periods:
-                out.append(
-                    unknown_name(
-                        files["model"],
-                        f"budget.per_period_rmb_bn.{p}",
-                        "period",
-                        p,
-                        periods,
-                        "horizon.periods",
-                    )
-                )
-        for p in periods:
-            if p not in per:
-                out.append(
-                    Problem(
-                        files["model"],
-                        f"budget.per_period_rmb_bn.{p}",
-                        "missing: expected a cap for every period of horizon.periods",
-                    )
-                )
+    out += _budget_periods(model, periods, files["model"])
 
     refs("supply", "part", part_names, "part")
     refs("supply", "period", periods, "period", horizon)
@@ -159,6 +136,35 @@ def cross_check(
             )
 
     out += _check_campaigns(tables, files, periods, region_names, part_names)
+    return out
+
+
+def _budget_periods(model: ModelFile, periods: list[str], model_file: str) -> list[Problem]:
+    """budget.per_period_rmb_bn: a cap for every period of the horizon, and no other."""
+    out: list[Problem] = []
+    per = model.budget.per_period_rmb_bn
+    if per is not None:
+        for p in per:
+            if p not in periods:
+                out.append(
+                    unknown_name(
+                        model_file,
+                        f"budget.per_period_rmb_bn.{p}",
+                        "period",
+                        p,
+                        periods,
+                        "horizon.periods",
+                    )
+                )
+        for p in periods:
+            if p not in per:
+                out.append(
+                    Problem(
+                        model_file,
+                        f"budget.per_period_rmb_bn.{p}",
+                        "missing: expected a cap for every period of horizon.periods",
+                    )
+                )
     return out
 
 
