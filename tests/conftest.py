@@ -1,6 +1,7 @@
 """Options for the heavy runs that are off by default (docs/reliability.md).
 
-- ``--fuzz-cases N``: cases of the fuzz suite (tests/fuzz/); default 300, the quick slice.
+- ``--fuzz-cases N``: cases of the fuzz suite (tests/fuzz/); default 300, the quick slice;
+  ``--fuzz-first K`` starts at case K (cases K ... K+N-1, the same as in one long run).
 - ``--faults N``: kill -9 runs per command in tests/test_faults.py; by default one kill of
   ``solve`` only (report and export render charts, seconds each: only with the option).
 - ``--slow``: also run the tests marked ``slow`` (base-case scaling over every factor).
@@ -14,6 +15,12 @@ import pytest
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("capplan reliability")
     group.addoption("--fuzz-cases", type=int, default=300, help="fuzz cases (default 300)")
+    group.addoption(
+        "--fuzz-first",
+        type=int,
+        default=0,
+        help="number of the first fuzz case (default 0): a full run split over processes",
+    )
     group.addoption(
         "--faults",
         type=int,

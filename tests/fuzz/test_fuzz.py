@@ -2,6 +2,7 @@
 
     python -m pytest tests/fuzz                       # the quick slice: 300 cases
     python -m pytest tests/fuzz --fuzz-cases 10000    # the full run
+    python -m pytest tests/fuzz --fuzz-cases 2000 --fuzz-first 4000   # cases 4000-5999
 
 Every case is loaded and validated as ``capplan validate`` does (in process, for speed);
 one in 4 of the cases validation accepts is also solved (time limit 10 s).  The figures
@@ -85,6 +86,7 @@ def _solve_case(c: Case, figures: Counter[str], failures: list[str]) -> None:
 
 def test_fuzz_inputs(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     cases = int(request.config.getoption("--fuzz-cases"))
+    first = int(request.config.getoption("--fuzz-first"))
     base = tmp_path / "template"
     template(base)
     figures: Counter[str] = Counter(tracebacks=0, exit_4=0, over_10s=0, layer_not_named=0)
@@ -92,13 +94,14 @@ def test_fuzz_inputs(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     failures: list[str] = []
     accepted = 0
     start = time.perf_counter()
-    for n in range(cases):
+    for n in range(first, first + cases):
         c = make_case(n, SEED, base, tmp_path / "work")
         figures[f"kind_{c.kind}"] += 1
         solve_it = accepted % SOLVE_EVERY == 0
         if _check_case(c, figures, failures, solve_it):
             accepted += 1
     figures["cases"] = cases
+    figures["first"] = first
     figures["seconds"] = round(time.perf_counter() - start)
     report: dict[str, Any] = dict(sorted(figures.items()))
     if os.environ.get("CAPPLAN_FUZZ_REPORT"):
