@@ -6,8 +6,9 @@ bad thing.
   the command line (``--scenario s: ... is a model file``), not on the scenario file;
 - a period renamed in ``horizon.periods`` (by the model file, a scenario or ``--set``) was
   blamed on every table row that uses the old name;
-- a zone, region or part renamed in regions.csv or parts.csv was blamed on demand.csv,
-  eligibility.csv or supply.csv ("missing row").
+- a part renamed in parts.csv was blamed on every row of supply.csv and eligibility.csv
+  that uses the old name; a zone renamed in regions.csv gave demand.csv's missing rows
+  without naming regions.csv, where the zones come from.
 
 Each test fails on main before commit "Messages name the layer that renamed ..." and
 passes now.  Tiny cases (tests/tiny.py), loaded as ``capplan validate`` does.
@@ -107,16 +108,18 @@ def test_a_table_short_of_one_period_is_still_blamed_on_that_table(tmp_path: Pat
 # ------------------------------------------------------------ renamed zones, regions, parts
 
 
-def test_zone_renamed_in_regions_is_blamed_on_regions(tmp_path: Path) -> None:
-    model = case(tmp_path, regions=[region(), region(region="B", zone="Y")])
+def test_zone_renamed_in_regions_names_regions_in_the_missing_rows(tmp_path: Path) -> None:
+    """A zone defined in regions.csv and used only by demand.csv looks the same renamed on
+    either side: the missing demand rows are reported, naming the file the zones come from
+    (the old name, still used by region B, is no unknown name)."""
+    model = case(tmp_path, regions=[region(), region(region="B")])
     regions = tmp_path / "inputs" / "regions.csv"
     frame = pd.read_csv(regions, keep_default_na=False)
     frame.loc[0, "zone"] = "-1"
     frame.to_csv(regions, index=False)
-    found = problems(model)
-    assert [p.file.endswith("regions.csv") for p in found] == [True], found
-    assert found[0].where == "row 2 (region=A), column zone"
-    assert "zone '-1' has no rows in" in found[0].message and "'Z' instead" in found[0].message
+    found = only(problems(model))
+    assert found.file.endswith("demand.csv") and found.where == "zone=-1, period=Y1"
+    assert found.message.endswith(f"zone x period (the zones of {regions})")
 
 
 def test_part_renamed_in_parts_is_blamed_on_parts(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,6 +29,7 @@ from tests.fuzz.mutate import Case, make_case, template
 SEED = 20261203
 HANG_S = 10.0
 MAX_LINE = 2048
+REPORT_EVERY = 50  # cases between writes of CAPPLAN_FUZZ_REPORT
 SOLVE_EVERY = 4  # 10,000 cases accept about 1,300: one in 4 gives the 300 solves of the issue
 
 
@@ -84,6 +84,17 @@ def _solve_case(c: Case, figures: Counter[str], failures: list[str]) -> None:
         failures.append(f"case {c.n} solve ({c.kind}: {c.what}): {type(exc).__name__}: {exc}")
 
 
+def _report(figures: Counter[str], failures: list[str], first: int, done: int, s: float) -> None:
+    """Write the figures so far to CAPPLAN_FUZZ_REPORT (also every REPORT_EVERY cases, so a
+    long run stopped early still tells how many cases ran and what they found)."""
+    figures["cases"], figures["first"], figures["seconds"] = done, first, round(s)
+    if os.environ.get("CAPPLAN_FUZZ_REPORT"):
+        report = dict(sorted(figures.items()))
+        Path(os.environ["CAPPLAN_FUZZ_REPORT"]).write_text(
+            json.dumps({"figures": report, "failures": failures}, indent=2)
+        )
+
+
 def test_fuzz_inputs(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     cases = int(request.config.getoption("--fuzz-cases"))
     first = int(request.config.getoption("--fuzz-first"))
@@ -100,14 +111,10 @@ def test_fuzz_inputs(tmp_path: Path, request: pytest.FixtureRequest) -> None:
         solve_it = accepted % SOLVE_EVERY == 0
         if _check_case(c, figures, failures, solve_it):
             accepted += 1
-    figures["cases"] = cases
-    figures["first"] = first
-    figures["seconds"] = round(time.perf_counter() - start)
-    report: dict[str, Any] = dict(sorted(figures.items()))
-    if os.environ.get("CAPPLAN_FUZZ_REPORT"):
-        Path(os.environ["CAPPLAN_FUZZ_REPORT"]).write_text(
-            json.dumps({"figures": report, "failures": failures}, indent=2)
-        )
+        if (n - first + 1) % REPORT_EVERY == 0:
+            _report(figures, failures, first, n - first + 1, time.perf_counter() - start)
+    _report(figures, failures, first, cases, time.perf_counter() - start)
+    report = dict(sorted(figures.items()))
     assert failures == [], f"{len(failures)} failures, figures {report}:\n" + "\n".join(
         failures[:20]
     )

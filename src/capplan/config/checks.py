@@ -70,7 +70,7 @@ def cross_check(
     horizon = f"horizon.periods of {files['model']}"
     zone_source = f"the zones of {files['regions']}"
 
-    rowless = _rowless(tables, files, periods, zones, part_names, region_names)
+    rowless = _rowless(tables, files, periods, part_names)
     hidden = {what: r.strays for what, r in rowless.items()}  # said once, by the root
 
     def refs(table: str, column: str, known: list[str], what: str, source: str = "") -> None:
@@ -112,12 +112,14 @@ def cross_check(
     out += _complete(
         tables["eligibility"],
         files["eligibility"],
-        {"part": covered("part", part_names), "region": covered("region", region_names)},
+        {"part": covered("part", part_names), "region": region_names},
+        origin=f" (the regions of {files['regions']})",
     )
     out += _complete(
         tables["demand"],
         files["demand"],
-        {"zone": covered("zone", zones), "period": covered("period", periods)},
+        {"zone": zones, "period": covered("period", periods)},
+        origin=f" (the zones of {files['regions']})",
     )
     currencies = sorted({*regions["currency"], "CNY", "USD"})
     out += _complete(
@@ -182,16 +184,14 @@ def _rowless(
     tables: dict[str, pd.DataFrame],
     files: dict[str, str],
     periods: list[str],
-    zones: list[str],
     part_names: list[str],
-    region_names: list[str],
 ) -> dict[str, Rowless]:
-    """Periods, zones, parts and regions without a row in any table that needs one.
+    """Periods and parts without a row in any of the tables that need one.
 
     A period that supply, demand and exchange rates all lack was given (or renamed) by
     ``horizon.periods``, not by the tables: it is blamed there (the loader names the model
-    file, scenario or ``--set`` that set it), as a zone or region without a row is blamed
-    on its row of regions.csv and a part on parts.csv.
+    file, scenario or ``--set`` that set it), as a part that supply and eligibility both
+    lack is blamed on its row of parts.csv.
     """
 
     def row_of(table: str, column: str) -> Callable[[str], tuple[str, str]]:
@@ -207,14 +207,13 @@ def _rowless(
             lambda name: (files["model"], "horizon.periods"),
             [("supply", "period"), ("demand", "period"), ("exchange_rates", "period")],
         ),
-        "zone": (zones, row_of("regions", "zone"), [("demand", "zone")]),
         "part": (
             part_names,
             row_of("parts", "part"),
             [("supply", "part"), ("eligibility", "part")],
         ),
-        "region": (region_names, row_of("regions", "region"), [("eligibility", "region")]),
-    }
+    }  # not zones (demand) or regions (eligibility): with one table that needs rows, a
+    # rename in either file looks the same, so those stay "missing row" on the table
     found: dict[str, Rowless] = {}
     for what, (names, origin, uses) in dims.items():
         seen = {v for t, c in uses for v in tables[t][c] if not pd.isna(v)}
@@ -247,8 +246,10 @@ def _complete(
     file: str,
     dims: dict[str, list[str]],
     reported: Iterable[str] | None = None,
+    origin: str = "",
 ) -> list[Problem]:
-    """A row must exist for every combination of ``dims`` (missing rows are errors).
+    """A row must exist for every combination of ``dims`` (missing rows are errors);
+    ``origin`` says where the names come from (the other file a rename may be in).
 
     A row with an unknown name in a ``reported`` column (default: every column of ``dims``;
     its problem is already reported, usually a typo) is taken to be the missing row it
@@ -284,7 +285,8 @@ def _complete(
                 Problem(
                     file,
                     ident,
-                    f"missing row: expected one row for every combination of {' x '.join(dims)}",
+                    "missing row: expected one row for every combination of "
+                    f"{' x '.join(dims)}{origin}",
                 )
             )
     if len(out) > MAX_MISSING_ROWS:
