@@ -34,7 +34,6 @@ from tests.tiny import case
 
 runner = CliRunner()
 TABLES = ["investments", "capacity", "fleet", "demand", "serving", "training", "campaigns"]
-WINDOW_S = 4.0  # one default kill lands in the first 4 s; with --faults, over a measured run
 CLI = [sys.executable, "-c", "from capplan.cli import main; main()"]
 ENV = dict(os.environ)
 REPORT_ENV = "CAPPLAN_FAULTS_REPORT"  # a JSON file for the figures of the kill runs
@@ -124,11 +123,11 @@ def test_kill_at_random_moments(tmp_path: Path, command: str, faults_for: Any) -
     run = tmp_path / "run"
     assert runner.invoke(app, ["solve", str(model), "-q", "--out", str(run)]).exit_code == 0
     cmd = [*CLI, *(str(model) if a == "MODEL" else a for a in COMMANDS[command])]
-    seconds = timed(cmd, tmp_path) if kills > 1 else WINDOW_S  # kills over a whole run
+    seconds = timed(cmd, tmp_path)  # kills over the time a whole run takes
     rng = random.Random(SEEDS[command])
     figures = {"kills": 0, "tries": 0, "next_run_ok": 0, "run_s": round(seconds, 2)}
     while figures["kills"] < kills:  # a moment after the command ended is drawn again
-        assert figures["tries"] < 3 * kills, figures
+        assert figures["tries"] < 3 * kills + 10, figures  # each try lands about 2 in 3
         before = {p.name for p in (tmp_path / "outputs").iterdir()}
         figures["tries"] += 1
         if not kill_at_random(cmd, tmp_path, seconds, rng):
