@@ -182,7 +182,7 @@ def test_proof_suite_on_a_tiny_instance(tmp_path: Path) -> None:
     from capplan.bench.proof import ProofSettings, markdown, run_proof
 
     path = case(tmp_path, regions=[region(existing_mw=0, capex_per_mw_m=2.0)])
-    settings = ProofSettings(model=path, scenarios=[None], repeat=2)
+    settings = ProofSettings(model=path, scenarios=[None], repeat=2, seeds=(0, 3))
     result = run_proof(settings, progress=lambda _line: None)
     (rec,) = result["instances"]
     assert rec["same_optimum"] and result["failures"] == []
@@ -192,3 +192,7 @@ def test_proof_suite_on_a_tiny_instance(tmp_path: Path) -> None:
     assert len(rec["plain"]["seconds_all"]) == 2
     assert rec["tight"]["rows"] == rec["plain"]["rows"] + 1  # the module_demand row
     assert "| model |" in markdown(result)
+    seeds = rec["tight"]["seeds"]
+    assert seeds["seeds"] == [0, 3] and len(seeds["nodes"]) == 2 and seeds["all_optimal"]
+    assert seeds["nodes_median"] == pytest.approx(sum(seeds["nodes"]) / 2)
+    assert "by seed 0, 3" in markdown(result)
