@@ -17,9 +17,10 @@ capplan.bench.measures writes ``results.md`` and ``results.json`` to the output 
 
 HiGHS's node count on this model swings several-fold with anything that changes its path
 (the random seed, a row more or less, a scaling option): on the base case seeds 0-4 give
-plain 1688-... nodes.  ``seeds`` (``ProofSettings(seeds=(0, 1, 2, 3, 4))``) solves each
-formulation once more per extra seed and records the nodes and LP iterations of every
-seed with their median, so that a formulation's effect can be told from a lucky path.
+the plain model 1005-2257 nodes and the tight one 459-4106 (docs/benchmarks.md).
+``ProofSettings(seeds=(0, 1, 2, 3, 4))`` solves each formulation once more per extra
+seed and records the nodes and LP iterations of every seed with their median, so that a
+formulation's effect can be told from a lucky path.
 """
 
 from __future__ import annotations
