@@ -20,6 +20,7 @@ import pandas as pd
 
 from capplan.errors import InputError, Problem
 from capplan.report.fmt import number
+from capplan.results.compare.units import cell_units, share_text
 
 TABLES = ("kpis", "investment_changes", "budget_shifts", "limit_changes")
 TITLES = {
@@ -81,21 +82,23 @@ def _number(text: str) -> float | None:
 def _table(cmp: ComparisonFolder, table: str, limit: int = 30) -> str:
     raw = cmp.raw[table]
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in raw.columns)
+    labels = [str(p.get("label", "")) for p in cmp.description.get("plans", [])]
+    units = cell_units(table, raw, labels)
     body = []
     for i in range(min(len(raw), limit)):
         cells = ""
-        for col in raw.columns:
+        for j, col in enumerate(raw.columns):
             text = str(raw.at[i, col])
             value = _number(text)
             if value is None:
                 cells += f"<td>{escape(text)}</td>"
                 continue
-            share = col.endswith("share") or col in ("utilisation", "gap")
+            shown = share_text(value, units[i][j]) or number(value)
             attrs = (
                 f' data-src="{table}.csv" data-run="0" data-row="{i}" data-col="{escape(col)}" '
                 f'data-v="{escape(text)}"'
             )
-            cells += f'<td class="num"{attrs}>{escape(number(value, share=share))}</td>'
+            cells += f'<td class="num"{attrs}>{escape(shown)}</td>'
         body.append(f"<tr>{cells}</tr>")
     shown = f'<span class="count" data-count="{table}.csv" data-run="0">{len(raw)}</span>'
     note = f"the first {limit} rows" if len(raw) > limit else "every row"
