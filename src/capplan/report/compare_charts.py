@@ -1,19 +1,26 @@
-"""Charts of several runs side by side (a report of ``capplan report RUN RUN...``)."""
+"""Charts of several runs side by side (a report of ``capplan report RUN RUN...``), and of
+a comparison folder (``capplan compare``; its report is :mod:`capplan.report.compare_folder`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from capplan.report.chart_kit import (
+    CATEGORY_COLOURS,
     Chart,
     budget_layers,
     dedupe_legend,
     figure,
+    panels,
+    part_colours,
     periods_of,
     png,
     stack,
+    ticks,
 )
 from capplan.report.rundata import RunData
 
@@ -80,3 +87,44 @@ def compare_charts(runs: Sequence[RunData], labels: Sequence[str]) -> list[Chart
         png(fig),
     )
     return [kpi_chart, capex]
+
+
+def change_chart(investments: pd.DataFrame) -> Chart | None:
+    """A comparison folder's investment changes (investment_changes.csv): per plan, the
+    change of capex against the reference summed over periods and regions, per part (in the
+    part's colour, as in every report) and for data centres and region entry."""
+    if investments.empty:
+        return None
+    rows = investments.assign(
+        capex=pd.to_numeric(investments["capex_change_rmb_m"], errors="coerce").fillna(0.0),
+        asset=investments["part"].where(
+            investments["category"] == "accelerators",
+            investments["category"].str.replace("_", " "),
+        ),
+    )
+    plans = list(dict.fromkeys(rows["plan"]))
+    parts = rows.loc[rows["category"] == "accelerators", "asset"]
+    colours = {
+        **{c.replace("_", " "): v for c, v in CATEGORY_COLOURS.items()},
+        **part_colours(list(parts)),
+    }
+    fig, axes = panels(len(plans), 2, 11, 3.2)
+    for ax, plan in zip(axes, plans, strict=True):
+        per = rows[rows["plan"] == plan].groupby("asset", sort=True)["capex"].sum() / 1e3
+        per = per.sort_values(kind="stable")
+        y = np.arange(len(per))
+        ax.barh(y, per.to_numpy(), color=[colours.get(str(a), "#333333") for a in per.index])
+        ax.set_yticks(y, [str(a) for a in per.index], fontsize=8)
+        ax.axvline(0, color="#333", linewidth=0.5)
+        ax.set_title(str(plan), fontsize=10)
+        ax.set_xlabel("capex change, RMB bn (nominal)", fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ticks(ax, "x")
+    return Chart(
+        "investment_changes",
+        "Capex bought less and more, per part",
+        "For each plan, horizontal bars of its change of capex against the reference, "
+        "summed over periods and regions: per accelerator part, in the colour the part has "
+        "in every report, and for data centres and region entry (investment_changes.csv).",
+        png(fig),
+    )

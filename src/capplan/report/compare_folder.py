@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from capplan.errors import InputError, Problem
+from capplan.report.chart_kit import Chart
 from capplan.report.fmt import number
 from capplan.results.compare.units import cell_units, share_text
 
@@ -110,9 +111,19 @@ def _table(cmp: ComparisonFolder, table: str, limit: int = 30) -> str:
     )
 
 
-def comparison_page(cmp: ComparisonFolder) -> str:
-    """The comparison's report page: the "why" paragraphs first, then the tables."""
-    from capplan.report.html import CSP, CSS
+def comparison_report(cmp: ComparisonFolder) -> tuple[str, dict[str, bytes]]:
+    """The comparison's page and its chart files (name -> PNG bytes, under charts/)."""
+    from capplan.report.compare_charts import change_chart
+
+    chart = change_chart(cmp.raw["investment_changes"])
+    files = {f"charts/{chart.name}.png": chart.png} if chart is not None else {}
+    return comparison_page(cmp, chart), files
+
+
+def comparison_page(cmp: ComparisonFolder, chart: Chart | None = None) -> str:
+    """The comparison's report page: the "why" paragraphs first, then the investment
+    changes by part (``chart``, inline as in a run's report), then the tables."""
+    from capplan.report.html import CSP, CSS, figure_html
 
     plans = [str(p.get("label", "")) for p in cmp.description.get("plans", [])]
     title = "capplan comparison: " + " vs ".join(plans)
@@ -126,6 +137,7 @@ def comparison_page(cmp: ComparisonFolder) -> str:
         f'<p class="meta">Every change is against {escape(str(cmp.description.get("reference")))}; '
         f"comparison folder <code>{escape(str(cmp.path))}</code>.</p></header><main>",
         f'<h2>What changed and why</h2><div class="lead">{why or "<p>(none)</p>"}</div>',
+        figure_html(chart, f"charts/{chart.name}.png") if chart is not None else "",
         *(_table(cmp, t) for t in TABLES),
         "</main>",
     ]
