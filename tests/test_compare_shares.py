@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from capplan.cli import app
@@ -71,6 +72,18 @@ def test_compare_folder_report_shows_shares_as_percent(compared: tuple[Path, str
             page,
         )
         assert cell is not None and cell.group(1) == shown, (col, cell and cell.group(0))
+
+
+def test_compare_folder_workbook_formats_shares_as_percent(compared: tuple[Path, str]) -> None:
+    out, _ = compared
+    result = runner.invoke(app, ["export", str(out), "--xlsx"])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out / f"{out.name}.xlsx")["kpis"]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    unserved, npv = rows["unserved_share"], rows["npv_rmb_m"]
+    assert [c.value for c in unserved[2:5]] == pytest.approx([0.4, 0.0, -0.4])  # numbers
+    assert {c.number_format for c in unserved[2:5]} == {"0.0%"}
+    assert "%" not in npv[2].number_format
 
 
 def test_every_column_compare_shows_has_a_declared_unit(compared: tuple[Path, str]) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from capplan.errors import InputError, Problem
 from capplan.report.chart_kit import Chart
 from capplan.report.fmt import number
-from capplan.results.compare.units import cell_units, share_text
+from capplan.results.compare.units import SHARE, SHARE_CHANGE, cell_units, share_text
 
 TABLES = ("kpis", "investment_changes", "budget_shifts", "limit_changes")
 TITLES = {
@@ -151,7 +151,8 @@ def comparison_page(cmp: ComparisonFolder, chart: Chart | None = None) -> str:
 
 
 def comparison_workbook(cmp: ComparisonFolder) -> Any:
-    """A workbook: a ``why`` sheet (plan, paragraph), then a sheet per table."""
+    """A workbook: a ``why`` sheet (plan, paragraph), then a sheet per table (shares, and
+    their changes, as numbers formatted as percent)."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -161,12 +162,17 @@ def comparison_workbook(cmp: ComparisonFolder) -> Any:
     ws.append(["plan", "what changed and why"])
     for label, text in cmp.why:
         ws.append([label, text])
+    labels = [str(p.get("label", "")) for p in cmp.description.get("plans", [])]
     for table in TABLES:
         ws = wb.create_sheet(table)
         raw = cmp.raw[table]
         ws.append(list(raw.columns))
-        for row in raw.itertuples(index=False):
+        units = cell_units(table, raw, labels)
+        for i, row in enumerate(raw.itertuples(index=False)):
             ws.append(
                 [_number(str(v)) if _number(str(v)) is not None else (v or None) for v in row]
             )
+            for j, unit in enumerate(units[i], start=1):  # shares and their changes: percent
+                if unit in (SHARE, SHARE_CHANGE):
+                    ws.cell(row=i + 2, column=j).number_format = "0.0%"
     return wb
