@@ -246,8 +246,19 @@ def compare_html(folders: list[Folder], labels: list[str]) -> str:
         "higher mean NPV and lower regret holds up better, and where the confidence "
         "intervals of the means do not overlap the difference is clear at that level.</p>"
         f'<table data-table="compare"><thead><tr><th></th>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table>" + _paired_html(folders, labels)
     )
+
+
+def _paired_html(folders: list[Folder], labels: list[str]) -> str:
+    """Two evaluations: which plan holds up better, pair by pair (sweep.evaluate.paired)."""
+    if len(folders) != 2 or any(f.summary.get("kind") != "evaluation" for f in folders):
+        return ""
+    from capplan.sweep.evaluate import paired
+
+    p = paired(folders[0].raw["samples"], folders[1].raw["samples"], (labels[0], labels[1]))
+    text = p.get("verdict") or p.get("reason") or "too few futures where both plans hold"
+    return f"<p class='verdict' data-paired='{escape(json.dumps(p))}'>{escape(text)}.</p>"
 
 
 def build_sweep(paths: list[Path]) -> tuple[str, dict[str, bytes]]:

@@ -173,32 +173,36 @@ def _start(
     out = settings.out or default_run_dir(settings.outputs_dir, job.name)
     check_writable(out, settings.force)
     run_id = f"{job.kind}-{key[:8]}-{uuid.uuid4().hex[:6]}"
+    record = _record(job, run_id, solver, key, {**job.extra})
     store.put_run(
         settings.store,
-        {
-            "run_id": run_id,
-            "kind": job.kind,
-            "created": store.now(),
-            "label": job.name,
-            "model": job.config.model.name,
-            "model_file": str(job.model_path),
-            "inputs_hash": job.config.input_hash,
-            "scenarios": list(job.scenarios),
-            "settings": {
-                "set": list(job.sets),
-                "solver": solver,
-                "file": str(job.spec_file),
-                "method": job.spec.method,
-                **job.extra,
-            },
-            "status": "running",
-            "folder": str(out),
-            "sweep_key": key,
-            "total": total,
-            "complete": False,
-        },
+        {**record, "status": "running", "folder": str(out), "total": total, "complete": False},
     )
     return run_id, out
+
+
+def _record(
+    job: Job, run_id: str, solver: dict[str, Any], key: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The run store's row of ``job`` (the fields a started and a finished run share)."""
+    return {
+        "run_id": run_id,
+        "kind": job.kind,
+        "created": store.now(),
+        "label": job.name,
+        "model": job.config.model.name,
+        "model_file": str(job.model_path),
+        "inputs_hash": job.config.input_hash,
+        "scenarios": list(job.scenarios),
+        "settings": {
+            "set": list(job.sets),
+            "solver": solver,
+            "file": str(job.spec_file),
+            "method": job.spec.method,
+            **extra,
+        },
+        "sweep_key": key,
+    }
 
 
 def run_job(job: Job, settings: Settings) -> Done:
@@ -388,27 +392,13 @@ def _record_done(
     store.put_run(
         settings.store,
         {
-            "run_id": run_id,
-            "kind": job.kind,
-            "created": store.now(),
-            "label": job.name,
-            "model": job.config.model.name,
-            "model_file": str(job.model_path),
-            "inputs_hash": job.config.input_hash,
-            "scenarios": list(job.scenarios),
-            "settings": {
-                "set": list(job.sets),
-                "solver": solver,
-                "file": str(job.spec_file),
-                "method": job.spec.method,
-            },
+            **_record(job, run_id, solver, sweep_key(job, solver), {}),
             "versions": summary["versions"],
             "status": "complete",
             "objective": summary["npv"].get("mean"),
             "times": summary["times"],
             "kpis": summary["npv"],
             "folder": str(folder.resolve()),
-            "sweep_key": sweep_key(job, solver),
             "total": summary["samples"],
             "complete": True,
         },
