@@ -29,7 +29,7 @@ def samples(npv: list[float | None], inputs: list[float] | None = None) -> pd.Da
 
 def test_the_better_plan_and_by_how_much() -> None:
     p = paired(samples([12, 12, 13, 13, None]), samples([10, 10, 10, 10, 9]), ("base", "hedge"))
-    assert p["pairs"] == 4 and p["infeasible_base"] == 1 and p["infeasible_hedge"] == 0
+    assert p["pairs"] == 4 and p["infeasible_a"] == 1 and p["infeasible_b"] == 0
     assert p["npv_diff_mean_rmb_m"] == pytest.approx(2.5)
     assert p["npv_diff_ci_low_rmb_m"] == pytest.approx(1.58127, abs=1e-4)
     assert p["npv_diff_ci_high_rmb_m"] == pytest.approx(3.41873, abs=1e-4)
@@ -52,12 +52,21 @@ def test_no_clear_difference_and_other_futures() -> None:
 
 def test_the_report_says_which_plan_holds_up_better(tmp_path: Path) -> None:
     folders = []
-    for i, (name, npv) in enumerate([("plan", [12, 12, 13, 13]), ("hedge", [10, 10, 10, 10])]):
+    for i, name in enumerate(["plan", "hedge"]):
         path = tmp_path / name
         path.mkdir()
-        samples(npv).to_csv(path / "samples.csv", index=False)
-        (path / "summary.json").write_text(json.dumps({"kind": "evaluation"}))
+        samples([1, 2]).to_csv(path / "samples.csv", index=False)
+        p = paired(samples([12, 12, 13, 13]), samples([10, 10, 10, 10]), ("plan", "hedge"))
+        summary = {
+            "kind": "evaluation",
+            **({"paired": {"plans": ["plan", "hedge"], **p}} if i else {}),
+        }
+        (path / "summary.json").write_text(json.dumps(summary))
         folders.append(Folder(path, i))
-    html = _paired_html(folders, ["plan", "hedge"])
-    assert "plan holds up better" in html and "95% CI 2 to 3" in html
-    assert _paired_html(folders[:1], ["plan"]) == ""
+    html = _paired_html(folders)
+    expected = (
+        "<p class='verdict'>plan holds up better than hedge: over the same futures, paired, "
+        "the confidence interval of the mean NPV difference lies clear of zero.</p>"
+    )
+    assert html == expected
+    assert _paired_html(folders[:1]) == ""

@@ -163,6 +163,14 @@ def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
         resume: ResumeOpt = False,
         store: StoreOpt = DEFAULT_STORE,
         commit_every: CommitOpt = 2.0,
+        against: Annotated[
+            Path | None,
+            typer.Option(
+                "--against",
+                help="Folder of an evaluation of another plan over the same futures: also "
+                "say which plan holds up better, pair by pair, with a 95% interval.",
+            ),
+        ] = None,
     ) -> None:
         """Test a plan out of sample: fix its first-period decisions in each sampled future.
 
@@ -178,7 +186,11 @@ def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
             settings = _settings(
                 solver, time_limit, gap, workers, scheduler, store, out, force, resume, commit_every
             )
-            _echo_done(run_evaluate(run, sweep_file, model, settings=settings))
+            done = run_evaluate(run, sweep_file, model, settings=settings, against=against)
+            _echo_done(done)
+            paired = done.summary.get("paired") or {}
+            if paired.get("verdict") or paired.get("reason"):
+                typer.echo(paired.get("verdict") or paired.get("reason"))
 
         _interruptible(guard, body)
 

@@ -70,8 +70,12 @@ def evaluate(
     scenarios: tuple[str, ...] = (),
     sets: tuple[str, ...] = (),
     settings: Settings | None = None,
+    against: str | Path | None = None,
 ) -> Done:
-    """Evaluate the plan in ``run`` over the futures of ``sweep_file`` (module docstring)."""
+    """Evaluate the plan in ``run`` over the futures of ``sweep_file`` (module docstring);
+    ``against``: the folder of an evaluation of another plan over the same futures, to
+    say which plan holds up better pair by pair (:func:`paired`, summary.json's
+    ``paired``)."""
     from capplan.config.sweeps import read_sweep
     from capplan.library import SolveRequest, load
 
@@ -88,7 +92,7 @@ def evaluate(
     first = str(inputs.config.model.horizon.periods[0])
     fixed, source = plan_decisions(run, first)
     kind = "hedge" if source == "commit_now.csv" else "solve"
-    extra = {
+    extra: dict[str, Any] = {
         "plan": {
             "folder": str(run),
             "file": source,
@@ -98,6 +102,8 @@ def evaluate(
             "input_hash": summary.get("input_hash"),
         }
     }
+    if against is not None:
+        extra["against"] = str(_evaluation_folder(Path(against)))
     name = f"{run.name}-eval-{Path(sweep_file).stem}"
     job = Job(
         "evaluation",
@@ -113,6 +119,35 @@ def evaluate(
         extra=extra,
     )
     return run_job(job, settings)
+
+
+def _evaluation_folder(path: Path) -> Path:
+    """``path`` if it is a finished evaluation folder, else InputError naming it."""
+    summary = path / "summary.json"
+    kind = json.loads(summary.read_text("utf-8")).get("kind") if summary.is_file() else None
+    if kind != "evaluation" or not (path / "samples.csv").is_file():
+        raise InputError(
+            [Problem(str(path), "--against", "expected the folder of a capplan evaluate run")]
+        )
+    return path
+
+
+def paired_against(table: pd.DataFrame, against: Path, plan: str) -> dict[str, Any]:
+    """:func:`paired` of this evaluation's samples (``table``, as samples.csv is written)
+    against those of the evaluation in ``against``; the plans named by their folders."""
+    import io
+
+    from capplan.io import write_csv
+
+    buffer = io.StringIO()
+    write_csv(table, buffer)  # type: ignore[arg-type]
+    buffer.seek(0)
+    own = pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    other = pd.read_csv(against / "samples.csv", dtype=str, keep_default_na=False)
+    summary = json.loads((against / "summary.json").read_text("utf-8"))
+    name = Path(str(summary.get("plan", {}).get("folder", against.name))).name
+    labels = (plan, name if name != plan else f"{name} ({against.name})")
+    return {"against": str(against), "plans": list(labels), **paired(own, other, labels)}
 
 
 def _t(q: float, df: int) -> float:
@@ -184,8 +219,8 @@ def paired(
         "comparable": True,
         "futures": len(a),
         "pairs": int(both.sum()),
-        f"infeasible_{labels[0]}": int(np.isnan(na).sum()),
-        f"infeasible_{labels[1]}": int(np.isnan(nb).sum()),
+        "infeasible_a": int(np.isnan(na).sum()),
+        "infeasible_b": int(np.isnan(nb).sum()),
     }
     n = d.size
     if n < 2:

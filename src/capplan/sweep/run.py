@@ -371,36 +371,25 @@ def _finish(
         **job.extra,
     }
     if job.kind == "evaluation":
-        from capplan.sweep.evaluate import evaluation_summary
+        from capplan.sweep.evaluate import evaluation_summary, paired_against
 
         summary["evaluation"] = evaluation_summary(table)
+        if "against" in job.extra:
+            plan = Path(job.extra["plan"]["folder"]).name
+            summary["paired"] = paired_against(table, Path(job.extra["against"]), plan)
     folder = write_folder(out, tables, settings.force, json_files={"summary.json": summary})
-    _record_done(job, settings, run_id, folder, solver, summary, tables)
-    return Done(folder, run_id, summary)
-
-
-def _record_done(
-    job: Job,
-    settings: Settings,
-    run_id: str,
-    folder: Path,
-    solver: dict[str, Any],
-    summary: dict[str, Any],
-    tables: dict[str, Any],
-) -> None:
-    """Mark the run complete in the store, with its summary figures and tables."""
-    store.put_run(
+    done = {"status": "complete", "folder": str(folder.resolve()), "complete": True}
+    store.put_run(  # the run complete in the store, with its summary figures and tables
         settings.store,
         {
             **_record(job, run_id, solver, sweep_key(job, solver), {}),
+            **done,
             "versions": summary["versions"],
-            "status": "complete",
             "objective": summary["npv"].get("mean"),
             "times": summary["times"],
             "kpis": summary["npv"],
-            "folder": str(folder.resolve()),
             "total": summary["samples"],
-            "complete": True,
         },
         {k: v for k, v in tables.items() if k != "sample_periods"},
     )
+    return Done(folder, run_id, summary)

@@ -85,19 +85,19 @@ def run_request(req: Request, fast: bool = True) -> dict[str, Any]:
     except CapplanError as exc:
         row.update(status="error", reason=str(exc), seconds=time.perf_counter() - t0)
         return row
-    row.update(_solve(inputs, req, req.fixed, fast))
+    model = build(inputs)  # once: the fixed model differs in column bounds only
+    row.update(_solve(model, req, req.fixed, fast))
     if req.free_too:
-        free = _solve(inputs, req, None, fast)
+        free = _solve(model, req, None, fast)
         row["free"] = {k: free.get(k) for k in ("status", "objective", "bound", "gap", "kpis")}
         row["solve_s"] += free["solve_s"]
     row["seconds"] = time.perf_counter() - t0
     return row
 
 
-def _solve(inputs: Inputs, req: Request, fixed: Fixed | None, fast: bool) -> dict[str, Any]:
-    """Build, optionally fix, solve and summarise one model (``fast``: the figures from
-    the solution arrays, :mod:`capplan.sweep.figures`, else from the result tables)."""
-    model = build(inputs)
+def _solve(model: Model, req: Request, fixed: Fixed | None, fast: bool) -> dict[str, Any]:
+    """Optionally fix, solve and summarise one model (``fast``: the figures from the
+    solution arrays, :mod:`capplan.sweep.figures`, else from the result tables)."""
     if fixed is not None:
         try:
             model = fix_columns(model, fixed, req.fix_period)
