@@ -17,15 +17,14 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.spinner import Spinner
-from rich.table import Table
-from rich.text import Text
-
 from capplan.report_text import summary_rows, written_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich is imported where it draws: `capplan solve -q` never loads it
+    from rich.console import RenderableType
+    from rich.live import Live
+    from rich.spinner import Spinner
+    from rich.table import Table
+
     from capplan.backends.base import ProgressEvent
     from capplan.pipeline import Run
 
@@ -47,9 +46,16 @@ class _View:
         self.done: list[tuple[str, float]] = []
         self.current: tuple[str, str, float] | None = None
         self.search: ProgressEvent | None = None
-        self.spinner = Spinner("dots")
+        self.spinner: Spinner | None = None
 
     def __rich__(self) -> RenderableType:
+        from rich.console import Group
+        from rich.spinner import Spinner
+        from rich.table import Table
+        from rich.text import Text
+
+        if self.spinner is None:
+            self.spinner = Spinner("dots")
         lines: list[RenderableType] = [
             Text.assemble(("  ✓ ", "green"), f"{name:<8} {seconds:7.2f} s")
             for name, seconds in self.done
@@ -98,6 +104,9 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self.enabled:
+            from rich.console import Console
+            from rich.live import Live
+
             console = Console(file=self.stream, stderr=True)
             self.live = Live(self.view, console=console, refresh_per_second=8, transient=False)
             self.live.__enter__()
@@ -133,6 +142,8 @@ class Progress:
 
 def summary_table(run: Run) -> Table:
     """The end-of-solve summary as a two-column table."""
+    from rich.table import Table
+
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -143,6 +154,8 @@ def summary_table(run: Run) -> Table:
 
 def print_summary(run: Run, stream: TextIO | None = None) -> None:
     """Print the summary table, then where the files went (one unwrapped line)."""
+    from rich.console import Console
+
     out = stream if stream is not None else sys.stdout
     console = Console(file=out, highlight=False, soft_wrap=False)
     with console.capture() as captured:
