@@ -32,7 +32,7 @@ from capplan.library import Inputs, SolveRequest, load
 from capplan.sweep import execute
 from capplan.sweep import tables as st
 from capplan.sweep.checks import check_sweep
-from capplan.sweep.worker import Fixed, Request
+from capplan.sweep.worker import Fixed, Request, prepare
 
 BATCH_S = 2.0  # seconds between store transactions: at most this much work is lost
 
@@ -272,12 +272,17 @@ def _request(job: Job, s: Sample, solver: dict[str, Any]) -> Request:
 def _rows(
     requests: list[Request], settings: Settings, workers: int, clock: dict[str, float]
 ) -> Iterator[dict[str, Any]]:
-    """Rows as they finish; ``clock["ready"]`` is set once the workers can take work."""
+    """Rows as they finish; ``clock["ready"]`` is set once the workers can take work (each
+    has loaded the base inputs: :func:`capplan.sweep.worker.prepare`)."""
     if workers == 1 and settings.scheduler is None:
+        if requests:
+            prepare(requests[0])
         clock["ready"] = time.perf_counter()
         yield from execute.in_process(requests)
         return
     with execute.dask_client(workers, settings.scheduler) as client:
+        if requests:
+            client.run(prepare, requests[0])
         clock["ready"] = time.perf_counter()
         yield from execute.on_dask(client, requests)
 

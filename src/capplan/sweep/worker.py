@@ -65,6 +65,16 @@ def _delta(req: Request) -> Delta:
     return delta
 
 
+def prepare(req: Request) -> str:
+    """Load the base inputs of ``req`` in this process ahead of its samples (run on every
+    worker as the sweep starts); a problem is left for the samples to report as rows."""
+    try:
+        _delta(req)
+    except Exception as exc:  # each sample reports it again, as a row
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
 def sample_inputs(req: Request, fast: bool = True) -> Inputs:
     """The base inputs with the sample applied: as a delta where it can be
     (:mod:`capplan.sweep.delta`), else (or with ``fast=False``) by
