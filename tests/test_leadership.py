@@ -5,13 +5,16 @@ for limits that exist, and comparison folders that reach a report and a workbook
 their "why" paragraphs.
 
 One base solve; the 4-run report reuses its folder under other names, and the comparison
-folder compares two run folders (no solve).
+folder compares the base run folder with ``nvidia_ban`` solved on the fly (H20 is bought
+less, Ascend 910B more, so its report draws both parts).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,10 +27,8 @@ from typer.testing import CliRunner
 
 from capplan.cli import app
 from capplan.report import overlaps, palette
-from capplan.report.rundata import read_run
-from capplan.report.write import build
 from tests.chromium import find_chromium, open_page
-from tests.test_report import BARE_NUMBER, Page, check_numbers
+from tests.test_report import BARE_NUMBER, Page, _shown_value, check_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -53,7 +54,9 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
     result = runner.invoke(app, ["report", str(base), *map(str, copies), "--out", str(four)])
     assert result.exit_code == 0, result.output
     cmp = tmp / "cmp"
-    result = runner.invoke(app, ["compare", str(base), str(copies[0]), "--out", str(cmp)])
+    model = str(ROOT / "models" / "base.yaml")
+    args = ["compare", str(base), "nvidia_ban", "--model", model, "--out", str(cmp), "-q"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     for args in (["report", str(cmp)], ["export", str(cmp), "--xlsx"]):
         result = runner.invoke(app, args)
@@ -87,16 +90,39 @@ def _colour_pixels(png: bytes, colour: str) -> int:
     return sum(n for n, c in counts if c == rgb)
 
 
+def _drawn(report: Path, suffixes: tuple[str, ...]) -> list[bytes]:
+    """The charts of a report folder whose names end in ``suffixes``, checked to be the very
+    images its report.html shows (inline PNG)."""
+    page = Page((report / "report.html").read_text())
+    shown = {base64.b64decode(i["src"].removeprefix("data:image/png;base64,")) for i in page.images}
+    files = [p.read_bytes() for p in sorted((report / "charts").glob("*.png"))]
+    assert files and set(files) == shown  # the page shows every chart file, and no other
+    return [
+        p.read_bytes()
+        for p in sorted((report / "charts").glob("*.png"))
+        if p.name.endswith(suffixes)
+    ]
+
+
 def test_the_same_part_has_the_same_colour_in_every_report(folders: dict[str, Path]) -> None:
-    one = build([read_run(folders["base"])])[1]
-    two = build([read_run(folders["copy"]), read_run(folders["base"])])[1]
-    h20, ascend = palette.part_colour("H20"), palette.part_colour("Ascend 910C")
+    """The base run's report, the 4-run report and the comparison folder's report, as
+    written by the CLI: each part in its palette colour in every chart that draws it."""
+    h20, ascend = palette.part_colour("H20"), palette.part_colour("Ascend 910B")
     assert h20 != ascend and len(set(palette.PARTS.values())) == len(palette.PARTS)
-    charts = [one["charts/fleet_by_part.png"], one["charts/capex.png"]]
-    charts += [v for k, v in two.items() if k.endswith(("-fleet_by_part.png", "-capex.png"))]
-    assert len(charts) == 6
-    for png in charts:  # H20 and the Ascend 910C are drawn in their colours everywhere
+    base = _drawn(folders["base"], ("fleet_by_part.png", "capex.png"))
+    four = _drawn(folders["four"], ("-fleet_by_part.png", "-capex.png"))
+    cmp = _drawn(folders["cmp"], ("investment_changes.png",))
+    assert (len(base), len(four), len(cmp)) == (2, 8, 1)
+    for png in base + four + cmp:  # H20 and the Ascend 910B in their colours everywhere
         assert _colour_pixels(png, h20) > 100 and _colour_pixels(png, ascend) > 100
+    # the check can fail: a part the comparison does not change is not drawn in it
+    assert _colour_pixels(cmp[0], palette.part_colour("B200")) == 0
+    assert _colour_pixels(base[0], palette.part_colour("B200")) > 100
+    # the pages themselves colour no part (colours are only in the charts checked above)
+    for name in ("base", "four", "cmp"):
+        html = (folders[name] / "report.html").read_text().lower()
+        text = re.sub(r'src="data:image/png;base64,[^"]*"', "", html)
+        assert not [c for c in palette.PARTS.values() if c.lower() in text], name
     # a part's colour does not depend on which parts a report has
     assert palette.part_colours(["H20"]) == {"H20": h20}
     assert palette.part_colours(["Zhenwu M890", "H20", "X9"])["H20"] == h20
@@ -136,10 +162,13 @@ def test_a_comparison_folder_reaches_a_report_and_a_workbook(folders: dict[str, 
     for attrs, _ in why:
         assert attrs["data-v"] in story
     checked = 0
-    for attrs, _ in page.sourced:
+    for attrs, shown in page.sourced:
         if attrs["data-src"].endswith(".csv"):
             raw = pd.read_csv(cmp / attrs["data-src"], dtype=str, keep_default_na=False)
             assert raw.at[int(attrs["data-row"]), attrs["data-col"]] == attrs["data-v"]
+            got, tol = _shown_value(shown)  # the text shown is the cell, rounded
+            value = float(attrs["data-v"])
+            assert abs(got - value) <= tol + 1e-9 * abs(value), (attrs, shown)
             checked += 1
     assert checked > 10
     bare = BARE_NUMBER.findall(" ".join(page.free_text))

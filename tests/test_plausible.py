@@ -41,8 +41,8 @@ SLIPS = [
         "typed in currency units rather than millions",
     ),
     (
-        # a full x 1e21 is beyond the hard limit of 1e15 (config/carried.py), an error
-        # before any range check; a slip that stays below it is a warning
+        # an edit's scale factor is at most 1e15 (config/carried.py); demand typed x 1e20
+        # into demand.csv is tests/test_unit_slips.py
         {"edits": [{"table": "demand", "scale": {"demand_zflop": 1e6}}]},
         "column demand_zflop",
         "in FLOP rather than ZFLOP",

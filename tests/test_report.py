@@ -116,8 +116,8 @@ class Page(HTMLParser):
 
 def _shown_value(text: str) -> tuple[float, float]:
     """A number as the page shows it, and half a unit of its last digit (its rounding)."""
-    share = text.endswith("%")
-    body = text.removesuffix("%").replace(",", "")
+    share = text.endswith(("%", " pp"))  # a share, or a change of one in points
+    body = text.removesuffix("%").removesuffix(" pp").replace(",", "")
     mantissa, _, exponent = body.partition("e")
     decimals = len(mantissa.partition(".")[2])
     scale = 10.0 ** int(exponent) if exponent else 1.0

@@ -182,7 +182,7 @@ def test_proof_suite_on_a_tiny_instance(tmp_path: Path) -> None:
     from capplan.bench.proof import ProofSettings, markdown, run_proof
 
     path = case(tmp_path, regions=[region(existing_mw=0, capex_per_mw_m=2.0)])
-    settings = ProofSettings(model=path, scenarios=[None], repeat=2)
+    settings = ProofSettings(model=path, scenarios=[None], repeat=2, seeds=(0, 3))
     result = run_proof(settings, progress=lambda _line: None)
     (rec,) = result["instances"]
     assert rec["same_optimum"] and result["failures"] == []
@@ -192,3 +192,27 @@ def test_proof_suite_on_a_tiny_instance(tmp_path: Path) -> None:
     assert len(rec["plain"]["seconds_all"]) == 2
     assert rec["tight"]["rows"] == rec["plain"]["rows"] + 1  # the module_demand row
     assert "| model |" in markdown(result)
+    seeds = rec["tight"]["seeds"]
+    assert seeds["seeds"] == [0, 3] and len(seeds["nodes"]) == 2 and seeds["all_optimal"]
+    assert seeds["nodes_median"] == pytest.approx(sum(seeds["nodes"]) / 2)
+    assert "by seed 0, 3" in markdown(result)
+
+
+def test_mean_value_program_frees_valid_rows(tmp_path: Path) -> None:
+    """The hedge's futures carry the valid rows; the mean-value program must not (a
+    rounding cut of one future's data is no cut of the mean data).  One future of
+    probability 1 of the module_demand case: its EV program is the future with the
+    module_demand row made free, so its relaxation is the plain one (4.0, not 3.0)."""
+    from capplan.hedge.meanvalue import mean_value_program
+    from capplan.hedge.program import Member
+
+    path = case(tmp_path, regions=[region(existing_mw=0, capex_per_mw_m=2.0)])
+    _, tight = models(path)
+    member = Member("only", 1.0, tight.lp, ("root",), ((),), (np.zeros(0, dtype=np.int64),))
+    ev, _ = mean_value_program([member])
+    names = ev.row_names()
+    (row,) = [i for i, name in enumerate(names) if name.startswith("module_demand[")]
+    assert np.isinf(ev.row_lb[row]) and np.isinf(ev.row_ub[row])
+    assert solve(ev, relax=True)[0] == pytest.approx(4.0, abs=1e-6)
+    assert solve(tight.lp, relax=True)[0] == pytest.approx(3.0, abs=1e-6)
+    assert solve(ev)[0] == pytest.approx(3.0, abs=1e-6)

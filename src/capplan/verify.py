@@ -14,9 +14,11 @@ Three steps around every solve (docs/reliability.md states the tolerances):
    columns, so a solver's last digits (CBC writes 8 significant digits) never show as
    negative slack, negative unserved demand or over-service in the tables.
 3. :func:`verify` recomputes, from the plan alone, the largest row and bound violation
-   (relative to each row's scale), integrality, and the objective ``c @ x``; a plan
-   beyond ``FEAS_TOL``/``OBJ_TOL`` is reported as ``unverified`` (exit code 4), never as
-   optimal.  :func:`coefficient_range` goes into summary.json.
+   (relative to each row's scale, and a row smaller than 1 to its own size: a solver's
+   absolute 1e-6 may be most of a row in too small a unit), integrality, and the
+   objective ``c @ x``; a plan beyond ``FEAS_TOL``/``OBJ_TOL`` is reported as
+   ``unverified`` (exit code 4), never as optimal.  :func:`coefficient_range` goes into
+   summary.json.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ CLEAN_TOL = 1e-7  # relative: what polish() may move a value or a row by
 FEAS_TOL = 1e-6  # relative: the largest row or bound violation a verified plan may have
 INT_TOL = 1e-6  # absolute: distance of an integer column from a whole number
 OBJ_TOL = 1e-6  # relative: reported objective vs c @ x
+NOISE = 1e-9  # absolute: a row exceeded by less is rounding, whatever the row's size
 
 
 class _Solves(Protocol):
@@ -122,6 +125,14 @@ def _row_scale(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     return np.maximum.reduce([np.ones_like(terms), terms, lb, ub])
 
 
+def _row_size(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
+    """Each row's own size: max(|bounds|, sum |a_ij x_j|) (no floor of 1)."""
+    terms = abs(lp.A) @ np.abs(x)
+    lb = np.where(np.isfinite(lp.row_lb), np.abs(lp.row_lb), 0.0)
+    ub = np.where(np.isfinite(lp.row_ub), np.abs(lp.row_ub), 0.0)
+    return np.maximum.reduce([terms, lb, ub])
+
+
 def polish(lp: LinearProgram, x: np.ndarray, tol: float = CLEAN_TOL) -> np.ndarray:
     """``x`` with integers rounded, near-bound values on their bounds and rows exceeded
     by at most ``tol`` (relative to the row's scale) brought back within them."""
@@ -170,7 +181,7 @@ class Verification:
     """What an independent look at a plan found (summary.json ``verification``)."""
 
     verified: bool
-    max_row_violation: float  # relative to the row's scale
+    max_row_violation: float  # relative to the row's scale, and (above NOISE) its own size
     max_bound_violation: float  # relative to max(1, |bound|)
     max_integrality_violation: float
     objective_recomputed: float
@@ -189,8 +200,14 @@ def verify(lp: LinearProgram, x: np.ndarray, objective: float | None) -> Verific
     reported ``objective`` against ``c @ x + c0``."""
     activity = lp.A @ x
     scale = _row_scale(lp, x)
-    with np.errstate(invalid="ignore"):
-        row_v = np.maximum(np.maximum(lp.row_lb - activity, activity - lp.row_ub), 0.0) / scale
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excess = np.maximum(np.maximum(lp.row_lb - activity, activity - lp.row_ub), 0.0)
+        row_v = excess / scale
+        # a row smaller than 1 (in the model's units) is measured against its own size, so
+        # a solver's absolute tolerance (1e-6) cannot hide a violation of a row of size
+        # 1e-5; below NOISE (absolute) a difference is rounding, not a violation
+        own = np.where(excess > NOISE, excess / _row_size(lp, x), 0.0)
+        row_v = np.maximum(row_v, own)
         col_scale = np.maximum(1.0, np.abs(np.where(np.isfinite(lp.col_lb), lp.col_lb, 0.0)))
         col_v = np.maximum(np.maximum(lp.col_lb - x, x - lp.col_ub), 0.0) / col_scale
     ints = x[lp.integer]

@@ -247,6 +247,9 @@ class EligibilityRow(_Row):
 class DemandRow(_Row):
     """demand.csv: incremental inference demand per zone and period."""
 
+    # demand typed in FLOP (x 1e21) must reach the plausibility warning that names the slip
+    _limits: ClassVar[dict[str, float]] = {"demand_zflop": 1e30}
+
     zone: Name
     period: Name
     demand_zflop: NonNeg = Field(description="Inference demand, ZFLOP (1e21 FLOP) in the period.")

@@ -9,7 +9,10 @@ one).  Row bounds that are infinite in any of them stay infinite.  Integer colum
 ``ceil`` of their mean lower bound and ``floor`` of their mean upper bound.
 
 When the futures differ only in numbers (coefficients, bounds, right-hand sides) this is
-the usual expected-value problem: the program of the mean data.
+the usual expected-value problem: the program of the mean data.  Valid inequalities
+(:mod:`capplan.model.valid`) a future may carry are freed first: a rounding cut of each
+future's data is not a cut of the mean data (the futures are built plain today; a
+tightened hedge measured no faster, docs/benchmarks.md "Hedged plans").
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import scipy.sparse as sp
 
 from capplan.hedge.program import Member
 from capplan.model.lp import Block, LinearProgram
+from capplan.model.valid import free_valid_rows
 
 _ROUND = 1e-9
 
@@ -54,7 +58,7 @@ def mean_value_program(members: Sequence[Member]) -> tuple[LinearProgram, list[n
     jj: list[np.ndarray] = []
     c0 = 0.0
     for p, m, cm, rm in zip(probs, members, col_maps, row_maps, strict=True):
-        lp = m.lp
+        lp = free_valid_rows(m.lp)
         c[cm] += p * lp.c
         c0 += p * lp.c0
         lb[cm] += _times(p, lp.col_lb)

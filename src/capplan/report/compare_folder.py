@@ -19,7 +19,9 @@ from typing import Any
 import pandas as pd
 
 from capplan.errors import InputError, Problem
+from capplan.report.chart_kit import Chart
 from capplan.report.fmt import number
+from capplan.results.compare.units import SHARE, SHARE_CHANGE, cell_units, share_text
 
 TABLES = ("kpis", "investment_changes", "budget_shifts", "limit_changes")
 TITLES = {
@@ -81,21 +83,23 @@ def _number(text: str) -> float | None:
 def _table(cmp: ComparisonFolder, table: str, limit: int = 30) -> str:
     raw = cmp.raw[table]
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in raw.columns)
+    labels = [str(p.get("label", "")) for p in cmp.description.get("plans", [])]
+    units = cell_units(table, raw, labels)
     body = []
     for i in range(min(len(raw), limit)):
         cells = ""
-        for col in raw.columns:
+        for j, col in enumerate(raw.columns):
             text = str(raw.at[i, col])
             value = _number(text)
             if value is None:
                 cells += f"<td>{escape(text)}</td>"
                 continue
-            share = col.endswith("share") or col in ("utilisation", "gap")
+            shown = share_text(value, units[i][j]) or number(value)
             attrs = (
                 f' data-src="{table}.csv" data-run="0" data-row="{i}" data-col="{escape(col)}" '
                 f'data-v="{escape(text)}"'
             )
-            cells += f'<td class="num"{attrs}>{escape(number(value, share=share))}</td>'
+            cells += f'<td class="num"{attrs}>{escape(shown)}</td>'
         body.append(f"<tr>{cells}</tr>")
     shown = f'<span class="count" data-count="{table}.csv" data-run="0">{len(raw)}</span>'
     note = f"the first {limit} rows" if len(raw) > limit else "every row"
@@ -107,9 +111,19 @@ def _table(cmp: ComparisonFolder, table: str, limit: int = 30) -> str:
     )
 
 
-def comparison_page(cmp: ComparisonFolder) -> str:
-    """The comparison's report page: the "why" paragraphs first, then the tables."""
-    from capplan.report.html import CSP, CSS
+def comparison_report(cmp: ComparisonFolder) -> tuple[str, dict[str, bytes]]:
+    """The comparison's page and its chart files (name -> PNG bytes, under charts/)."""
+    from capplan.report.compare_charts import change_chart
+
+    chart = change_chart(cmp.raw["investment_changes"])
+    files = {f"charts/{chart.name}.png": chart.png} if chart is not None else {}
+    return comparison_page(cmp, chart), files
+
+
+def comparison_page(cmp: ComparisonFolder, chart: Chart | None = None) -> str:
+    """The comparison's report page: the "why" paragraphs first, then the investment
+    changes by part (``chart``, inline as in a run's report), then the tables."""
+    from capplan.report.html import CSP, CSS, figure_html
 
     plans = [str(p.get("label", "")) for p in cmp.description.get("plans", [])]
     title = "capplan comparison: " + " vs ".join(plans)
@@ -123,6 +137,7 @@ def comparison_page(cmp: ComparisonFolder) -> str:
         f'<p class="meta">Every change is against {escape(str(cmp.description.get("reference")))}; '
         f"comparison folder <code>{escape(str(cmp.path))}</code>.</p></header><main>",
         f'<h2>What changed and why</h2><div class="lead">{why or "<p>(none)</p>"}</div>',
+        figure_html(chart, f"charts/{chart.name}.png") if chart is not None else "",
         *(_table(cmp, t) for t in TABLES),
         "</main>",
     ]
@@ -136,7 +151,8 @@ def comparison_page(cmp: ComparisonFolder) -> str:
 
 
 def comparison_workbook(cmp: ComparisonFolder) -> Any:
-    """A workbook: a ``why`` sheet (plan, paragraph), then a sheet per table."""
+    """A workbook: a ``why`` sheet (plan, paragraph), then a sheet per table (shares, and
+    their changes, as numbers formatted as percent)."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -146,12 +162,17 @@ def comparison_workbook(cmp: ComparisonFolder) -> Any:
     ws.append(["plan", "what changed and why"])
     for label, text in cmp.why:
         ws.append([label, text])
+    labels = [str(p.get("label", "")) for p in cmp.description.get("plans", [])]
     for table in TABLES:
         ws = wb.create_sheet(table)
         raw = cmp.raw[table]
         ws.append(list(raw.columns))
-        for row in raw.itertuples(index=False):
+        units = cell_units(table, raw, labels)
+        for i, row in enumerate(raw.itertuples(index=False)):
             ws.append(
                 [_number(str(v)) if _number(str(v)) is not None else (v or None) for v in row]
             )
+            for j, unit in enumerate(units[i], start=1):  # shares and their changes: percent
+                if unit in (SHARE, SHARE_CHANGE):
+                    ws.cell(row=i + 2, column=j).number_format = "0.0%"
     return wb

@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-from capplan.report.charts import Chart, _figure, _ticks, png
+from capplan.report.chart_kit import Chart, figure, png, ticks
 from capplan.report.rundata import RunData
 
 UP, DOWN, TOTAL = "#27ae60", "#c0392b", "#2e86c1"
@@ -22,7 +22,7 @@ def bridge_chart(run: RunData) -> Chart | None:
     bridge = run.tables.get("npv_bridge")
     if bridge is None or bridge.empty:
         return None
-    fig = _figure(11, 3.6)
+    fig = figure(11, 3.6)
     ax = fig.subplots()
     level = 0.0
     labels = []
@@ -50,7 +50,7 @@ def bridge_chart(run: RunData) -> Chart | None:
     ax.set_xticks(np.arange(len(labels)), labels, fontsize=8)
     ax.set_ylabel("RMB bn, present value")
     ax.grid(axis="y", alpha=0.3)
-    _ticks(ax)
+    ticks(ax)
     method = run.summary.get("money", {}).get("residual_method_text", "")
     return Chart(
         "npv_bridge",
@@ -69,7 +69,7 @@ def cash_flow_chart(run: RunData) -> Chart | None:
         return None
     rows = flow[~flow["period"].isin(["end", "total"])]
     x = np.arange(len(rows))
-    fig = _figure(11, 3.4)
+    fig = figure(11, 3.4)
     ax = fig.subplots()
     ax.bar(
         x - 0.2, rows["revenue_rmb_m"] / 1e3, 0.4, color=FLOW_COLOURS["revenue"], label="revenue"
@@ -84,7 +84,7 @@ def cash_flow_chart(run: RunData) -> Chart | None:
     ax.set_xticks(x, list(rows["period"]), fontsize=8)
     ax.set_ylabel("RMB bn, nominal")
     ax.grid(axis="y", alpha=0.3)
-    _ticks(ax)
+    ticks(ax)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False)
     return Chart(

@@ -19,7 +19,7 @@ from pathlib import Path
 from capplan.errors import InputError, OutputExistsError, Problem
 from capplan.io import write_atomically, write_file_atomically
 from capplan.report.charts import Chart, compare_charts, part_colours, run_charts
-from capplan.report.compare_folder import comparison_page, is_comparison, read_comparison
+from capplan.report.compare_folder import comparison_report, is_comparison, read_comparison
 from capplan.report.html import page
 from capplan.report.money_charts import money_charts
 from capplan.report.rundata import RunData, read_run
@@ -115,7 +115,7 @@ def write_report(
     folder = report_target(dirs, Path(out) if out is not None else None)
     check_report_writable(folder, force)
     if len(dirs) == 1 and is_comparison(dirs[0]):  # a folder written by capplan compare
-        html, files = comparison_page(read_comparison(dirs[0])), dict[str, bytes]()
+        html, files = comparison_report(read_comparison(dirs[0]))
     elif all(is_sweep_folder(d) for d in dirs):  # capplan sweep / evaluate (report/sweep.py)
         html, files = build_sweep(dirs)
     else:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from capplan.results.compare.units import cell_units, share_text
+
 if TYPE_CHECKING:
     from capplan.results.compare import Comparison
 
@@ -84,22 +86,36 @@ def markdown(cmp: Comparison) -> str:
     lines += [f"Every change is against **{ref}**. All rows are in the CSV files.", ""]
     plans = pd.DataFrame(description(cmp)["plans"])[["label", "source", "status", "input_hash"]]
     sections = [
-        ("Plans", plans, "", ""),
-        ("KPIs", cmp.kpis, "", ""),
+        ("Plans", "plans", plans, "", ""),
+        ("KPIs", "kpis", cmp.kpis, "", ""),
         (
             "Investment changes",
+            "investment_changes",
             cmp.investments[INVESTMENT_COLUMNS],
             "investment_changes.csv",
             RANKED,
         ),
-        ("Budget shifts", cmp.budget[BUDGET_COLUMNS], "budget_shifts.csv", "by period"),
-        ("Limits that changed", cmp.limits[LIMIT_COLUMNS], "limit_changes.csv", RANKED),
+        (
+            "Budget shifts",
+            "budget_shifts",
+            cmp.budget[BUDGET_COLUMNS],
+            "budget_shifts.csv",
+            "by period",
+        ),
+        (
+            "Limits that changed",
+            "limit_changes",
+            cmp.limits[LIMIT_COLUMNS],
+            "limit_changes.csv",
+            RANKED,
+        ),
     ]
-    for title, frame, file, order in sections:
+    labels = _labels(cmp)
+    for title, table, frame, file, order in sections:
         lines += [f"## {title}", ""]
         if file:
             lines += [_shown_note(frame, file, order), ""]
-        lines += [*_md_table(frame.head(SHOWN) if file else frame), ""]
+        lines += [*_md_table(table, frame.head(SHOWN) if file else frame, labels), ""]
     lines += ["## What changed and why", ""]
     for label, text in cmp.story.items():
         lines += [f"**{label}.** {text}", ""]
@@ -108,11 +124,13 @@ def markdown(cmp: Comparison) -> str:
 
 def terminal(cmp: Comparison) -> str:
     """What ``capplan compare`` prints: KPIs, the largest changes and the story."""
-    out = [_text_table(cmp.kpis), ""]
+    labels = _labels(cmp)
+    out = [_text_table("kpis", cmp.kpis, labels), ""]
     out += [f"investment changes ({_shown_note(cmp.investments, '', RANKED)}):"]
-    out += [_text_table(cmp.investments[INVESTMENT_COLUMNS].head(SHOWN)), ""]
+    investments = cmp.investments[INVESTMENT_COLUMNS].head(SHOWN)
+    out += [_text_table("investment_changes", investments, labels), ""]
     totals = cmp.budget[cmp.budget["period"] == "total"]
-    out += ["budget (total):", _text_table(totals[BUDGET_COLUMNS]), ""]
+    out += ["budget (total):", _text_table("budget_shifts", totals[BUDGET_COLUMNS], labels), ""]
     for label, text in cmp.story.items():
         out += [f"{label}: {text}", ""]
     return "\n".join(out).rstrip()
@@ -124,8 +142,17 @@ def _shown_note(frame: pd.DataFrame, file: str, order: str) -> str:
     return f"{shown} of {len(frame)} rows, {order}{where}"
 
 
-def _cell(value: Any) -> str:
-    """A table cell: money and counts with thousands separators, shares with 4 digits."""
+def _labels(cmp: Comparison) -> list[str]:
+    return [p.label for p in cmp.plans]
+
+
+def _cell(value: Any, unit: str = "") -> str:
+    """A table cell: shares as percent and their changes in percentage points (by the
+    declared unit, see ``units``), money and counts with thousands separators, other
+    numbers with 4 significant digits."""
+    shown = share_text(value, unit)
+    if shown is not None:
+        return shown
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
@@ -137,22 +164,27 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "/")
 
 
-def _rows(frame: pd.DataFrame) -> list[list[str]]:
+def _rows(table: str, frame: pd.DataFrame, labels: list[str]) -> list[list[str]]:
     header = [str(c) for c in frame.columns]
-    body = [[_cell(v) for v in row] for row in frame.astype(object).itertuples(index=False)]
+    units = cell_units(table, frame, labels)
+    values = frame.astype(object).itertuples(index=False)
+    body = [
+        [_cell(v, u) for v, u in zip(row, unit, strict=True)]
+        for row, unit in zip(values, units, strict=True)
+    ]
     return [header, *body]
 
 
-def _md_table(frame: pd.DataFrame) -> list[str]:
-    rows = _rows(frame)
+def _md_table(table: str, frame: pd.DataFrame, labels: list[str]) -> list[str]:
+    rows = _rows(table, frame, labels)
     if len(rows) == 1:
         return ["(none)"]
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     return lines + ["| " + " | ".join(r) + " |" for r in rows[1:]]
 
 
-def _text_table(frame: pd.DataFrame) -> str:
-    rows = _rows(frame)
+def _text_table(table: str, frame: pd.DataFrame, labels: list[str]) -> str:
+    rows = _rows(table, frame, labels)
     if len(rows) == 1:
         return "  (none)"
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
