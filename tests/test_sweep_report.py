@@ -186,6 +186,7 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
     over the seven futures the timid plan's mean NPV is lower and its regret higher."""
     folders = []
     for name, sets in (("bold", []), ("timid", ["--set", "budget.total_rmb_bn=0.003"])):
+        against = ["--against", str(folders[0])] if folders else []
         plan = tmp_path / name
         _cli("solve", str(project / "model.yaml"), *sets, "--out", str(plan), "-q")
         out = tmp_path / f"{name}-eval"
@@ -202,6 +203,7 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
             str(tmp_path / "runs.duckdb"),
             "--out",
             str(out),
+            *against,
         )
         folders.append(out)
     _cli("report", *map(str, folders), "--out", str(tmp_path / "both"))
@@ -218,6 +220,16 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
     shown = {(a["data-run"], a.get("data-key")) for a, _ in page.sourced}
     assert {("0", "evaluation.regret_mean_rmb_m"), ("1", "evaluation.regret_mean_rmb_m")} <= shown
     assert 'data-table="compare"' in html
+    # --against, pair by pair over the six futures where both plans hold: NPV timid - bold
+    # is -2, +2 (low demand: the bold plan's pods stand idle), -2, -1, -2, -2; mean -7/6,
+    # and with six pairs the 95% interval holds zero: no clear winner at that level
+    paired = json.loads((folders[1] / "summary.json").read_text())["paired"]
+    assert paired["plans"] == ["timid", "bold"] and paired["pairs"] == 6, paired
+    assert paired["npv_diff_mean_rmb_m"] == pytest.approx(-7 / 6)
+    assert paired["npv_diff_ci_low_rmb_m"] < 0 < paired["npv_diff_ci_high_rmb_m"]
+    assert paired["holds_up_better"] == "" and paired["infeasible_b"] == 1
+    assert ("1", "paired.npv_diff_mean_rmb_m") in shown
+    assert "No clear difference between timid and bold" in html
 
 
 def test_a_grid_runs_every_combination_in_file_order(project: Path, tmp_path: Path) -> None:

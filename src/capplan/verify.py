@@ -7,7 +7,10 @@ Three steps around every solve (docs/reliability.md states the tolerances):
    tolerances (HiGHS: 1e-7), so a model in too small a money unit (every cost x 1e-6)
    looks optimal anywhere; :func:`solve_scaled` solves the scaled program and reports the
    objective, bound and duals in the model's own units.  The base case's objective is
-   already in range: its factor is 1 and its solve unchanged.
+   already in range: its factor is 1 and its solve unchanged.  A program whose matrix or
+   objective spans more than 1e8 is scaled by rows and columns first
+   (:mod:`capplan.scaling`), its plan polished there to the solver's tolerance, then
+   mapped back.
 2. :func:`polish` cleans the plan at the results boundary: integer columns rounded,
    values within ``CLEAN_TOL`` (relative) of a column bound put on it, and ``<=``/``>=``
    rows exceeded by at most ``CLEAN_TOL`` brought back by shrinking their continuous
@@ -31,6 +34,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from capplan.model.lp import LinearProgram
+from capplan.scaling import factors as row_column_factors
+from capplan.scaling import needs_scaling
+from capplan.scaling import scale as scale_rows_columns
+from capplan.scaling import unscale as unscale_rows_columns
 
 OBJECTIVE_RANGE = (1.0, 1e4)  # the largest |objective coefficient| is brought in here
 CLEAN_TOL = 1e-7  # relative: what polish() may move a value or a row by
@@ -93,8 +100,17 @@ def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: An
             )
 
         kwargs["progress"] = unscaled
-    result = backend.solve(scaled(lp, factor), options, **kwargs)
-    return unscale(result, factor)
+    if not needs_scaling(lp):
+        return unscale(backend.solve(scaled(lp, factor), options, **kwargs), factor)
+    r, d = row_column_factors(lp)  # a badly scaled program: rows and columns too
+    program = scale_rows_columns(lp, r, d)
+    factor = objective_scale(program)
+    if kwargs.get("start") is not None:
+        kwargs["start"] = kwargs["start"] / d
+    result = unscale(backend.solve(scaled(program, factor), options, **kwargs), factor)
+    if result.x is not None:  # the solver's tolerance is met in scaled form: settle it there
+        result.x = polish(program, result.x, tol=FEAS_TOL)
+    return unscale_rows_columns(result, r, d)
 
 
 def _span(values: np.ndarray) -> dict[str, float] | None:

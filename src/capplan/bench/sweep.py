@@ -8,7 +8,11 @@ It reports
 - the throughput ratio, samples per second with 2 workers over 1 (target >= 1.7 on a
   2-core machine), over the whole sweep and over the time the workers were up;
 - the share of the sweep's worker time spent outside the solver, 1 - sum(solve seconds)
-  / (wall seconds x workers) (target <= 10%), for both runs.
+  / (wall seconds x workers) (target <= 10%), for both runs, over the whole sweep and
+  after start-up (the local cluster's start);
+- per sample, on its worker: the median seconds outside the solver (applying the sample,
+  building the program, its figures) and in it, from the sweep's timings.csv;
+- the load average before and after (the machine may be shared).
 
 The two are run in interleaved rounds (1 worker, 2 workers, 1, 2, ...; ``--repeat`` rounds,
 at most three) so that both see the same machine, and medians are reported; results go
@@ -17,17 +21,19 @@ to ``outputs/bench-sweep/`` (results.json, results.md).
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from capplan.bench.measures import ROOT, MeasureArgs, Measured
 
 ROUNDS = 3  # interleaved rounds at most (--repeat lowers it)
-SAMPLES = 8
+SAMPLES = 12  # even, so that 2 workers end together
 GAP = 1e-3
 MODEL = ROOT / "models" / "base.yaml"
 SWEEP = ROOT / "models" / "sweeps" / "base_mc.yaml"
@@ -46,6 +52,7 @@ def _one(workers: int, sweep_file: Path, tmp: Path) -> dict[str, Any]:
     )
     t = done.summary["times"]
     running = t["wall_s"] - t["start_s"]
+    timings = pd.read_csv(done.folder / "timings.csv")
     return {
         "workers": workers,
         "samples": t["samples_run"],
@@ -56,6 +63,8 @@ def _one(workers: int, sweep_file: Path, tmp: Path) -> dict[str, Any]:
         "throughput_running_per_s": t["samples_run"] / running,
         "outside_solver_share": t["outside_solver_share"],
         "outside_solver_share_running": t["outside_solver_share_running"],
+        "sample_outside_s": float((timings["seconds"] - timings["solve_s"]).median()),
+        "sample_solve_s": float(timings["solve_s"].median()),
         "samples_csv": (done.folder / "samples.csv").read_bytes().decode(),
     }
 
@@ -65,6 +74,7 @@ def measure_sweep(args: MeasureArgs) -> Measured:
     rounds = max(1, min(args.repeat, ROUNDS))
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     same = True
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="capplan-bench-sweep-") as name:
         tmp = Path(name)
         spec = yaml.safe_load(SWEEP.read_text())
@@ -88,6 +98,8 @@ def measure_sweep(args: MeasureArgs) -> Measured:
         "throughput_ratio_running": med[2]["throughput_running_per_s"]
         / med[1]["throughput_running_per_s"],
         "targets": {"throughput_ratio_min": 1.7, "outside_solver_share_max": 0.10},
+        "load_average": {"before": list(load_before), "after": list(os.getloadavg())},
+        "command": f"capplan bench --suite sweep --repeat {rounds}",
     }
     failures = [] if same else ["samples.csv differs between runs of the same sweep"]
     return Measured(_md(figures), figures, failures)
@@ -99,26 +111,36 @@ def _medians(group: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def _md(r: dict[str, Any]) -> str:
+    load = r["load_average"]
     lines = [
         "# sweep: throughput with 2 Dask workers vs 1, and time outside the solver",
         "",
-        f"{r['model']}, {r['sweep']}; medians of {r['rounds']} interleaved rounds; "
-        f"samples.csv identical in every run: {r['same_samples_csv']}.",
+        f"{r['model']}, {r['sweep']}; medians of {r['rounds']} interleaved rounds "
+        f"(`{r['command']}`); samples.csv identical in every run: {r['same_samples_csv']}; "
+        f"load average (1 min) {load['before'][0]:.1f} before, {load['after'][0]:.1f} after "
+        f"on {os.cpu_count()} cores.",
         "",
         "| workers | wall s | start-up s | solve s | samples/s | outside solver | "
-        "outside solver after start-up |",
-        "|---|---|---|---|---|---|---|",
+        "outside solver after start-up | per sample: outside solver s | per sample: solve s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for workers, m in r["median"].items():
         lines.append(
             f"| {workers} | {m['wall_s']:.1f} | {m['start_s']:.1f} | {m['solve_s']:.1f} | "
             f"{m['throughput_per_s']:.3f} | {100 * m['outside_solver_share']:.1f}% | "
-            f"{100 * m['outside_solver_share_running']:.1f}% |"
+            f"{100 * m['outside_solver_share_running']:.1f}% | {m['sample_outside_s']:.3f} | "
+            f"{m['sample_solve_s']:.2f} |"
         )
     lines += [
         "",
-        f"throughput 2 workers / 1: {r['throughput_ratio']:.2f} (whole sweep), "
-        f"{r['throughput_ratio_running']:.2f} (after start-up); target >= 1.7; outside the "
-        "solver: target <= 10%.",
+        f"**throughput 2 workers / 1: {r['throughput_ratio']:.2f} (whole sweep), "
+        f"{r['throughput_ratio_running']:.2f} (after start-up)**; target >= 1.7.",
+        f"**outside the solver: {_pct(r, 1, '')} / {_pct(r, 2, '')} (1 / 2 workers, whole "
+        f"sweep), {_pct(r, 1, '_running')} / {_pct(r, 2, '_running')} (after start-up)**; "
+        "target <= 10%.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _pct(r: dict[str, Any], workers: int, which: str) -> str:
+    return f"{100 * r['median'][workers]['outside_solver_share' + which]:.1f}%"

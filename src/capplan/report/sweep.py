@@ -227,6 +227,10 @@ COMPARE_KEYS = [
     ("evaluation.regret_ci_low_rmb_m", "mean regret, 95% CI low"),
     ("evaluation.regret_ci_high_rmb_m", "mean regret, 95% CI high"),
     ("evaluation.mmw_gap_upper_95_rmb_m", "optimality gap, 95% upper bound"),
+    ("paired.npv_diff_mean_rmb_m", "mean NPV minus the other plan's, same futures (paired)"),
+    ("paired.npv_diff_ci_low_rmb_m", "paired difference, 95% CI low"),
+    ("paired.npv_diff_ci_high_rmb_m", "paired difference, 95% CI high"),
+    ("paired.pairs", "futures where both plans hold"),
 ]
 
 
@@ -246,8 +250,30 @@ def compare_html(folders: list[Folder], labels: list[str]) -> str:
         "higher mean NPV and lower regret holds up better, and where the confidence "
         "intervals of the means do not overlap the difference is clear at that level.</p>"
         f'<table data-table="compare"><thead><tr><th></th>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table>" + _paired_html(folders)
     )
+
+
+def _paired_html(folders: list[Folder]) -> str:
+    """Which plan holds up better, from an evaluation run with ``--against`` (its
+    summary.json's ``paired``: capplan.sweep.evaluate.paired); the figures are in the
+    table above."""
+    out = []
+    for f in folders:
+        p = f.summary.get("paired") or {}
+        if "holds_up_better" not in p:
+            continue
+        a, b = p["plans"]
+        text = (
+            f"{p['holds_up_better']} holds up better than "
+            f"{b if p['holds_up_better'] == a else a}: over the same futures, paired, the "
+            "confidence interval of the mean NPV difference lies clear of zero"
+            if p["holds_up_better"]
+            else f"No clear difference between {a} and {b}: the confidence interval of the "
+            "mean NPV difference over the same futures, paired, holds zero"
+        )
+        out.append(f"<p class='verdict'>{escape(text)}.</p>")
+    return "".join(out)
 
 
 def build_sweep(paths: list[Path]) -> tuple[str, dict[str, bytes]]:

@@ -131,22 +131,11 @@ def _sweep_command(app: typer.Typer, guard: Guard) -> None:
 
         Example: capplan sweep models/base.yaml models/sweeps/base_mc.yaml --workers 2
         """
-        from capplan.sweep.run import Settings
         from capplan.sweep.run import sweep as run_sweep
 
         def body() -> None:
-            settings = Settings(
-                backend=solver,
-                time_limit_s=time_limit,
-                mip_gap=gap,
-                workers=workers,
-                scheduler=scheduler,
-                store=store,
-                out=out,
-                force=force,
-                resume=resume,
-                commit_every_s=commit_every,
-                on_progress=_progress(),
+            settings = _settings(
+                solver, time_limit, gap, workers, scheduler, store, out, force, resume, commit_every
             )
             done = run_sweep(
                 model, file, method=method, scenarios=tuple(scenario or ()), settings=settings
@@ -174,6 +163,14 @@ def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
         resume: ResumeOpt = False,
         store: StoreOpt = DEFAULT_STORE,
         commit_every: CommitOpt = 2.0,
+        against: Annotated[
+            Path | None,
+            typer.Option(
+                "--against",
+                help="Folder of an evaluation of another plan over the same futures: also "
+                "say which plan holds up better, pair by pair, with a 95% interval.",
+            ),
+        ] = None,
     ) -> None:
         """Test a plan out of sample: fix its first-period decisions in each sampled future.
 
@@ -184,25 +181,48 @@ def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
         Example: capplan evaluate outputs/base --sweep models/sweeps/base_mc.yaml
         """
         from capplan.sweep.evaluate import evaluate as run_evaluate
-        from capplan.sweep.run import Settings
 
         def body() -> None:
-            settings = Settings(
-                backend=solver,
-                time_limit_s=time_limit,
-                mip_gap=gap,
-                workers=workers,
-                scheduler=scheduler,
-                store=store,
-                out=out,
-                force=force,
-                resume=resume,
-                commit_every_s=commit_every,
-                on_progress=_progress(),
+            settings = _settings(
+                solver, time_limit, gap, workers, scheduler, store, out, force, resume, commit_every
             )
-            _echo_done(run_evaluate(run, sweep_file, model, settings=settings))
+            done = run_evaluate(run, sweep_file, model, settings=settings, against=against)
+            _echo_done(done)
+            paired = done.summary.get("paired") or {}
+            if paired.get("verdict") or paired.get("reason"):
+                typer.echo(paired.get("verdict") or paired.get("reason"))
 
         _interruptible(guard, body)
+
+
+def _settings(
+    solver: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    workers: int | None,
+    scheduler: str | None,
+    store: Path,
+    out: Path | None,
+    force: bool,
+    resume: bool,
+    commit_every: float,
+) -> Any:
+    """The run settings of ``capplan sweep`` and ``capplan evaluate`` (one place)."""
+    from capplan.sweep.run import Settings
+
+    return Settings(
+        backend=solver,
+        time_limit_s=time_limit,
+        mip_gap=gap,
+        workers=workers,
+        scheduler=scheduler,
+        store=store,
+        out=out,
+        force=force,
+        resume=resume,
+        commit_every_s=commit_every,
+        on_progress=_progress(),
+    )
 
 
 def _echo_done(done: Any) -> None:

@@ -70,8 +70,12 @@ def evaluate(
     scenarios: tuple[str, ...] = (),
     sets: tuple[str, ...] = (),
     settings: Settings | None = None,
+    against: str | Path | None = None,
 ) -> Done:
-    """Evaluate the plan in ``run`` over the futures of ``sweep_file`` (module docstring)."""
+    """Evaluate the plan in ``run`` over the futures of ``sweep_file`` (module docstring);
+    ``against``: the folder of an evaluation of another plan over the same futures, to
+    say which plan holds up better pair by pair (:func:`paired`, summary.json's
+    ``paired``)."""
     from capplan.config.sweeps import read_sweep
     from capplan.library import SolveRequest, load
 
@@ -88,7 +92,7 @@ def evaluate(
     first = str(inputs.config.model.horizon.periods[0])
     fixed, source = plan_decisions(run, first)
     kind = "hedge" if source == "commit_now.csv" else "solve"
-    extra = {
+    extra: dict[str, Any] = {
         "plan": {
             "folder": str(run),
             "file": source,
@@ -98,6 +102,8 @@ def evaluate(
             "input_hash": summary.get("input_hash"),
         }
     }
+    if against is not None:
+        extra["against"] = str(_evaluation_folder(Path(against)))
     name = f"{run.name}-eval-{Path(sweep_file).stem}"
     job = Job(
         "evaluation",
@@ -113,6 +119,35 @@ def evaluate(
         extra=extra,
     )
     return run_job(job, settings)
+
+
+def _evaluation_folder(path: Path) -> Path:
+    """``path`` if it is a finished evaluation folder, else InputError naming it."""
+    summary = path / "summary.json"
+    kind = json.loads(summary.read_text("utf-8")).get("kind") if summary.is_file() else None
+    if kind != "evaluation" or not (path / "samples.csv").is_file():
+        raise InputError(
+            [Problem(str(path), "--against", "expected the folder of a capplan evaluate run")]
+        )
+    return path
+
+
+def paired_against(table: pd.DataFrame, against: Path, plan: str) -> dict[str, Any]:
+    """:func:`paired` of this evaluation's samples (``table``, as samples.csv is written)
+    against those of the evaluation in ``against``; the plans named by their folders."""
+    import io
+
+    from capplan.io import write_csv
+
+    buffer = io.StringIO()
+    write_csv(table, buffer)  # type: ignore[arg-type]
+    buffer.seek(0)
+    own = pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    other = pd.read_csv(against / "samples.csv", dtype=str, keep_default_na=False)
+    summary = json.loads((against / "summary.json").read_text("utf-8"))
+    name = Path(str(summary.get("plan", {}).get("folder", against.name))).name
+    labels = (plan, name if name != plan else f"{name} ({against.name})")
+    return {"against": str(against), "plans": list(labels), **paired(own, other, labels)}
 
 
 def _t(q: float, df: int) -> float:
@@ -156,3 +191,57 @@ def evaluation_summary(table: pd.DataFrame) -> dict[str, Any]:
             mmw_gap_upper_95_rmb_m=mean + _t(0.95, n - 1) * sd / math.sqrt(n),
         )
     return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def paired(
+    a: pd.DataFrame, b: pd.DataFrame, labels: tuple[str, str] = ("A", "B")
+) -> dict[str, Any]:
+    """Two plans over the same futures, pair by pair: ``a`` and ``b`` are the samples.csv
+    tables of two evaluations (text or numbers).  Per future where both plans have a
+    plan, d_i = NPV_a,i - NPV_b,i; the mean of d with its 95% interval
+    mean +- t(0.975, n-1) sd / sqrt(n) says which plan holds up better and by how much
+    (the futures are the same draws, so the pairs cancel the futures' own spread)."""
+    inputs = [c for c in a.columns if c.startswith("in_")]
+    if list(a["sample"].astype(str)) != list(b["sample"].astype(str)) or not a[inputs].astype(
+        str
+    ).equals(b[inputs].astype(str)):
+        return {"comparable": False, "reason": "the evaluations did not face the same futures"}
+
+    def npv(t: pd.DataFrame) -> np.ndarray:
+        ok = t["status"].astype(str).isin(["optimal", "feasible"]).to_numpy()
+        values = pd.to_numeric(t["npv_rmb_m"], errors="coerce").to_numpy(dtype=float)
+        return np.where(ok, values, np.nan)
+
+    na, nb = npv(a), npv(b)
+    both = ~np.isnan(na) & ~np.isnan(nb)
+    d = na[both] - nb[both]
+    out: dict[str, Any] = {
+        "comparable": True,
+        "futures": len(a),
+        "pairs": int(both.sum()),
+        "infeasible_a": int(np.isnan(na).sum()),
+        "infeasible_b": int(np.isnan(nb).sum()),
+    }
+    n = d.size
+    if n < 2:
+        return out
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    half = _t(0.975, n - 1) * sd / math.sqrt(n)
+    low, high = mean - half, mean + half
+    better = labels[0] if low > 0 else labels[1] if high < 0 else ""
+    out.update(
+        npv_diff_mean_rmb_m=round(mean, 6),
+        npv_diff_ci_low_rmb_m=round(low, 6),
+        npv_diff_ci_high_rmb_m=round(high, 6),
+        share_a_better=round(float((d > 0).mean()), 6),
+        holds_up_better=better,
+        verdict=(
+            f"{better} holds up better: its NPV is higher by {abs(mean):,.0f} RMB M on "
+            f"average over {n} futures (95% CI {min(abs(low), abs(high)):,.0f} to "
+            f"{max(abs(low), abs(high)):,.0f})"
+            if better
+            else f"no clear difference at 95%: {labels[0]} minus {labels[1]} is {mean:,.0f} "
+            f"RMB M on average over {n} futures (95% CI {low:,.0f} to {high:,.0f})"
+        ),
+    )
+    return out

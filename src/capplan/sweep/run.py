@@ -32,7 +32,7 @@ from capplan.library import Inputs, SolveRequest, load
 from capplan.sweep import execute
 from capplan.sweep import tables as st
 from capplan.sweep.checks import check_sweep
-from capplan.sweep.worker import Fixed, Request
+from capplan.sweep.worker import Fixed, Request, prepare
 
 BATCH_S = 2.0  # seconds between store transactions: at most this much work is lost
 
@@ -173,32 +173,36 @@ def _start(
     out = settings.out or default_run_dir(settings.outputs_dir, job.name)
     check_writable(out, settings.force)
     run_id = f"{job.kind}-{key[:8]}-{uuid.uuid4().hex[:6]}"
+    record = _record(job, run_id, solver, key, {**job.extra})
     store.put_run(
         settings.store,
-        {
-            "run_id": run_id,
-            "kind": job.kind,
-            "created": store.now(),
-            "label": job.name,
-            "model": job.config.model.name,
-            "model_file": str(job.model_path),
-            "inputs_hash": job.config.input_hash,
-            "scenarios": list(job.scenarios),
-            "settings": {
-                "set": list(job.sets),
-                "solver": solver,
-                "file": str(job.spec_file),
-                "method": job.spec.method,
-                **job.extra,
-            },
-            "status": "running",
-            "folder": str(out),
-            "sweep_key": key,
-            "total": total,
-            "complete": False,
-        },
+        {**record, "status": "running", "folder": str(out), "total": total, "complete": False},
     )
     return run_id, out
+
+
+def _record(
+    job: Job, run_id: str, solver: dict[str, Any], key: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The run store's row of ``job`` (the fields a started and a finished run share)."""
+    return {
+        "run_id": run_id,
+        "kind": job.kind,
+        "created": store.now(),
+        "label": job.name,
+        "model": job.config.model.name,
+        "model_file": str(job.model_path),
+        "inputs_hash": job.config.input_hash,
+        "scenarios": list(job.scenarios),
+        "settings": {
+            "set": list(job.sets),
+            "solver": solver,
+            "file": str(job.spec_file),
+            "method": job.spec.method,
+            **extra,
+        },
+        "sweep_key": key,
+    }
 
 
 def run_job(job: Job, settings: Settings) -> Done:
@@ -268,12 +272,17 @@ def _request(job: Job, s: Sample, solver: dict[str, Any]) -> Request:
 def _rows(
     requests: list[Request], settings: Settings, workers: int, clock: dict[str, float]
 ) -> Iterator[dict[str, Any]]:
-    """Rows as they finish; ``clock["ready"]`` is set once the workers can take work."""
+    """Rows as they finish; ``clock["ready"]`` is set once the workers can take work (each
+    has loaded the base inputs: :func:`capplan.sweep.worker.prepare`)."""
     if workers == 1 and settings.scheduler is None:
+        if requests:
+            prepare(requests[0])
         clock["ready"] = time.perf_counter()
         yield from execute.in_process(requests)
         return
     with execute.dask_client(workers, settings.scheduler) as client:
+        if requests:
+            client.run(prepare, requests[0])
         clock["ready"] = time.perf_counter()
         yield from execute.on_dask(client, requests)
 
@@ -367,50 +376,25 @@ def _finish(
         **job.extra,
     }
     if job.kind == "evaluation":
-        from capplan.sweep.evaluate import evaluation_summary
+        from capplan.sweep.evaluate import evaluation_summary, paired_against
 
         summary["evaluation"] = evaluation_summary(table)
+        if "against" in job.extra:
+            plan = Path(job.extra["plan"]["folder"]).name
+            summary["paired"] = paired_against(table, Path(job.extra["against"]), plan)
     folder = write_folder(out, tables, settings.force, json_files={"summary.json": summary})
-    _record_done(job, settings, run_id, folder, solver, summary, tables)
-    return Done(folder, run_id, summary)
-
-
-def _record_done(
-    job: Job,
-    settings: Settings,
-    run_id: str,
-    folder: Path,
-    solver: dict[str, Any],
-    summary: dict[str, Any],
-    tables: dict[str, Any],
-) -> None:
-    """Mark the run complete in the store, with its summary figures and tables."""
-    store.put_run(
+    done = {"status": "complete", "folder": str(folder.resolve()), "complete": True}
+    store.put_run(  # the run complete in the store, with its summary figures and tables
         settings.store,
         {
-            "run_id": run_id,
-            "kind": job.kind,
-            "created": store.now(),
-            "label": job.name,
-            "model": job.config.model.name,
-            "model_file": str(job.model_path),
-            "inputs_hash": job.config.input_hash,
-            "scenarios": list(job.scenarios),
-            "settings": {
-                "set": list(job.sets),
-                "solver": solver,
-                "file": str(job.spec_file),
-                "method": job.spec.method,
-            },
+            **_record(job, run_id, solver, sweep_key(job, solver), {}),
+            **done,
             "versions": summary["versions"],
-            "status": "complete",
             "objective": summary["npv"].get("mean"),
             "times": summary["times"],
             "kpis": summary["npv"],
-            "folder": str(folder.resolve()),
-            "sweep_key": sweep_key(job, solver),
             "total": summary["samples"],
-            "complete": True,
         },
         {k: v for k, v in tables.items() if k != "sample_periods"},
     )
+    return Done(folder, run_id, summary)

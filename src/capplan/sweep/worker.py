@@ -21,6 +21,9 @@ from capplan.backends.base import Result, SolveOptions
 from capplan.errors import CapplanError, InputError
 from capplan.library import Inputs, SolveRequest, build, edit, load, solve
 from capplan.model.build import Model
+from capplan.results.summary import integral
+from capplan.sweep.delta import Delta
+from capplan.sweep.figures import sample_figures
 
 # a plan's commit-now decisions: investments.csv rows (period, region, category, part,
 # quantity) as plain tuples, so that they pickle to any worker
@@ -47,42 +50,64 @@ class Request:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_BASE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Inputs] = {}
+_BASE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Delta] = {}
 
 
-def base_inputs(req: Request) -> Inputs:
-    """The base inputs of ``req``, loaded once per worker process and kept."""
+def _delta(req: Request) -> Delta:
+    """The delta path over the base inputs of ``req`` (loaded once per process)."""
     key = (req.model, req.scenarios, req.sets)
-    inputs = _BASE.get(key)
-    if inputs is None or inputs.config.input_hash != req.base_hash:
+    delta = _BASE.get(key)
+    if delta is None or delta.base.config.input_hash != req.base_hash:
         inputs = load(SolveRequest(req.model, req.scenarios, req.sets, allow_outside=True))
-        _BASE[key] = inputs
-    if inputs.config.input_hash != req.base_hash:
+        delta = _BASE[key] = Delta(inputs)
+    if delta.base.config.input_hash != req.base_hash:
         raise RuntimeError(f"the inputs of {req.model} changed since the sweep started")
-    return inputs
+    return delta
 
 
-def run_request(req: Request) -> dict[str, Any]:
-    """Solve one sample; never raises for bad input or solver outcomes (they are rows)."""
+def prepare(req: Request) -> str:
+    """Load the base inputs of ``req`` in this process ahead of its samples (run on every
+    worker as the sweep starts); a problem is left for the samples to report as rows."""
+    try:
+        _delta(req)
+    except Exception as exc:  # each sample reports it again, as a row
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def sample_inputs(req: Request, fast: bool = True) -> Inputs:
+    """The base inputs with the sample applied: as a delta where it can be
+    (:mod:`capplan.sweep.delta`), else (or with ``fast=False``) by
+    :func:`capplan.library.edit`; CapplanError for a bad sample."""
+    label = f"sample {req.sample}"
+    delta = _delta(req)
+    inputs = delta.edit(req.mapping, label) if fast else None
+    return inputs if inputs is not None else edit(delta.base, req.mapping, label=label)
+
+
+def run_request(req: Request, fast: bool = True) -> dict[str, Any]:
+    """Solve one sample; never raises for bad input or solver outcomes (they are rows).
+    ``fast=False`` applies the sample by the full path (for tests and comparisons)."""
     t0 = time.perf_counter()
     row: dict[str, Any] = {"sample": req.sample, "worker_pid": os.getpid()}
     try:
-        inputs = edit(base_inputs(req), req.mapping, label=f"sample {req.sample}")
+        inputs = sample_inputs(req, fast)
     except CapplanError as exc:
         row.update(status="error", reason=str(exc), seconds=time.perf_counter() - t0)
         return row
-    row.update(_solve(inputs, req, req.fixed))
+    model = build(inputs)  # once: the fixed model differs in column bounds only
+    row.update(_solve(model, req, req.fixed, fast))
     if req.free_too:
-        free = _solve(inputs, req, None)
+        free = _solve(model, req, None, fast)
         row["free"] = {k: free.get(k) for k in ("status", "objective", "bound", "gap", "kpis")}
         row["solve_s"] += free["solve_s"]
     row["seconds"] = time.perf_counter() - t0
     return row
 
 
-def _solve(inputs: Inputs, req: Request, fixed: Fixed | None) -> dict[str, Any]:
-    """Build, optionally fix, solve and summarise one model."""
-    model = build(inputs)
+def _solve(model: Model, req: Request, fixed: Fixed | None, fast: bool) -> dict[str, Any]:
+    """Optionally fix, solve and summarise one model (``fast``: the figures from the
+    solution arrays, :mod:`capplan.sweep.figures`, else from the result tables)."""
     if fixed is not None:
         try:
             model = fix_columns(model, fixed, req.fix_period)
@@ -104,7 +129,10 @@ def _solve(inputs: Inputs, req: Request, fixed: Fixed | None) -> dict[str, Any]:
         "solve_s": solve_s,
     }
     if result.status.has_solution and result.x is not None:
-        out.update(plan_figures(model, result))
+        if fast:
+            out.update(sample_figures(model, integral(model, np.asarray(result.x))))
+        else:
+            out.update(plan_figures(model, result))
     return out
 
 

@@ -1,0 +1,107 @@
+"""Row and column scaling of badly scaled programs (capplan.scaling), worked by hand.
+
+The hazard it answers: HiGHS judges reduced costs with an absolute tolerance, so a
+column whose objective coefficient is 2e-8 looks worthless.  On
+
+    maximise 2e-8 x - b   subject to   x - 1e9 b <= 0,   0 <= x <= 1e8,   b in {0, 1}
+
+b = 1, x = 1e8 earns 2 - 1 = 1 and b = 0 earns 0, so the optimum is 1; HiGHS 1.12 on the
+program as written answers 0 and calls it optimal.  Scaled, every backend finds 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from capplan.backends import get_backend
+from capplan.backends.base import SolveOptions, Status
+from capplan.model.lp import LinearProgram
+from capplan.scaling import factors, needs_scaling, scale, unscale
+from capplan.verify import check_plan, solve_scaled
+
+
+def lp_of(c: list[float], rows: list[list[float]], lb: list[float], ub: list[float],
+          col_ub: list[float], integer: list[bool], maximize: bool) -> LinearProgram:  # fmt: skip
+    return LinearProgram(
+        c=np.array(c),
+        A=sp.csr_matrix(np.array(rows)),
+        row_lb=np.array(lb),
+        row_ub=np.array(ub),
+        col_lb=np.zeros(len(c)),
+        col_ub=np.array(col_ub),
+        integer=np.array(integer),
+        maximize=maximize,
+    )
+
+
+TINY_REVENUE = lp_of([2e-8, -1.0], [[1.0, -1e9]], [-np.inf], [0.0], [1e8, 1.0], [False, True],
+                     maximize=True)  # fmt: skip
+
+
+def _backends() -> list[str]:
+    return [b for b in ("highs", "scip", "cbc") if get_backend(b).is_available()]
+
+
+def test_factors_are_powers_of_two_and_integer_columns_stay_whole() -> None:
+    assert needs_scaling(TINY_REVENUE)
+    r, d = factors(TINY_REVENUE)
+    for f in (*r, *d):
+        assert f > 0 and np.log2(f) == np.round(np.log2(f))
+    assert d[1] == 1.0  # b is an integer column
+    program = scale(TINY_REVENUE, r, d)
+    # row 0 times r, column x = d y: the same plan in the scaled columns is feasible there
+    y = np.array([1e8 / d[0], 1.0])
+    assert program.A.toarray() == pytest.approx(np.array([[r[0] * d[0], -1e9 * r[0]]]))
+    assert float(program.c @ y) == pytest.approx(1.0)
+    assert (program.A @ y)[0] <= 1e-12
+    spread = np.abs(program.A.data).max() / np.abs(program.A.data).min()
+    assert spread < 1e9 / 100  # far narrower than the original 1e9
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_a_tiny_revenue_is_not_lost_to_the_solver_tolerance(backend: str) -> None:
+    result = solve_scaled(get_backend(backend), TINY_REVENUE, SolveOptions())
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(1.0, rel=1e-6)
+    assert result.x == pytest.approx([1e8, 1.0], rel=1e-6)
+    checked = check_plan(TINY_REVENUE, result)
+    assert checked is not None and checked.verified
+
+
+def test_highs_as_written_loses_it() -> None:
+    """Why the scaling exists (highspy 1.12.0): the unscaled program's answer is wrong."""
+    result = get_backend("highs").solve(TINY_REVENUE, SolveOptions())
+    assert result.status is Status.OPTIMAL and result.objective == pytest.approx(0.0, abs=1e-9)
+
+
+def test_duals_come_back_in_the_rows_units() -> None:
+    """minimise x + y s.t. 1e-5 x >= 1e-5 and 1e4 y >= 2e4: x = 1, y = 2, objective 3;
+    the rows' duals are 1 / 1e-5 = 1e5 and 1 / 1e4 = 1e-4."""
+    lp = lp_of([1.0, 1.0], [[1e-5, 0.0], [0.0, 1e4]], [1e-5, 2e4], [np.inf, np.inf],
+               [np.inf, np.inf], [False, False], maximize=False)  # fmt: skip
+    assert needs_scaling(lp)
+    result = solve_scaled(get_backend("highs"), lp, SolveOptions())
+    assert result.objective == pytest.approx(3.0)
+    assert result.x == pytest.approx([1.0, 2.0])
+    assert np.abs(result.duals) == pytest.approx([1e5, 1e-4], rel=1e-9)
+
+
+def test_unscale_maps_columns_and_duals_back() -> None:
+    class R:
+        x = np.array([2.0, 3.0])
+        duals = np.array([5.0])
+
+    out = unscale(R(), np.array([4.0]), np.array([0.5, 8.0]))
+    assert out.x.tolist() == [1.0, 24.0] and out.duals.tolist() == [20.0]
+
+
+def test_the_base_case_is_solved_as_it_is() -> None:
+    from pathlib import Path
+
+    from capplan.library import SolveRequest, build, load
+
+    root = Path(__file__).resolve().parents[1]
+    model = build(load(SolveRequest(model=str(root / "models" / "base.yaml"))))
+    assert not needs_scaling(model.lp)
