@@ -79,10 +79,10 @@ def demand_case(root: Path, f: float, mode: Mode) -> Path:
 def _backends() -> list[str]:
     from capplan.backends import available_backends
 
-    return [b for b in ("highs", "cbc", "scip") if b in available_backends()]
+    return [b for b in ("highs", "highs-ortools", "cbc", "scip") if b in available_backends()]
 
 
-@pytest.mark.parametrize("backend", ["highs", "cbc", "scip"])
+@pytest.mark.parametrize("backend", ["highs", "highs-ortools", "cbc", "scip"])
 @pytest.mark.parametrize("mode", ["compute", "compute and money"])
 @pytest.mark.parametrize("f", [1.0, *FACTORS])
 def test_demand_in_any_unit_gives_the_same_plan(

@@ -40,7 +40,7 @@ def money_case(root: Path, f: float) -> Path:
     )
 
 
-@pytest.mark.parametrize("backend", ["highs", "scip", "cbc"])
+@pytest.mark.parametrize("backend", ["highs", "highs-ortools", "scip", "cbc"])
 @pytest.mark.parametrize("f", [1e-9, 1e-6, 1e6])
 def test_money_in_any_unit_gives_the_same_plan(backend: str, f: float, tmp_path: Path) -> None:
     run = solve(money_case(tmp_path, f), backend=backend, write=False)
