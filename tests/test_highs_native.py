@@ -125,6 +125,13 @@ def slow_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "model.yaml"
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default in the child, as in a terminal.  A test run started in the
+    background of a script (`.ci/run &`) has SIGINT ignored, every child inherits that,
+    and Python then keeps it ignored (POSIX; capplan respects it, as `nohup` expects)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_stops_solve_within_two_seconds(slow_model: Path, tmp_path: Path) -> None:
     """A real SIGINT to `capplan solve` mid-solve: exit 130 within 2 s, no run folder."""
     out = tmp_path / "outputs"
@@ -132,6 +139,7 @@ def test_sigint_stops_solve_within_two_seconds(slow_model: Path, tmp_path: Path)
     proc = subprocess.Popen(
         [*CAPPLAN, "solve", str(slow_model), "--out", str(out / "run"), "--time-limit", "600"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=_as_from_a_terminal,
     )  # fmt: skip
     try:
         time.sleep(8.0)  # loading and building take a few seconds; then it is solving
