@@ -11,12 +11,14 @@ program as written answers 0 and calls it optimal.  Scaled, every backend finds 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from capplan.backends import get_backend
-from capplan.backends.base import SolveOptions, Status
+from capplan.backends.base import ProgressEvent, SolveOptions, Status
 from capplan.model.lp import LinearProgram
 from capplan.scaling import factors, needs_scaling, scale, unscale
 from capplan.verify import check_plan, solve_scaled
@@ -105,3 +107,14 @@ def test_the_base_case_is_solved_as_it_is() -> None:
     root = Path(__file__).resolve().parents[1]
     model = build(load(SolveRequest(model=str(root / "models" / "base.yaml"))))
     assert not needs_scaling(model.lp)
+
+
+def test_progress_is_reported_in_the_models_units() -> None:
+    """The search's incumbent and bound reach the caller in the program's own units, also
+    when the objective of the row- and column-scaled program is scaled again."""
+    lp = dataclasses.replace(TINY_REVENUE, c=TINY_REVENUE.c * 1e6)  # optimum 1e6
+    events: list[ProgressEvent] = []
+    result = solve_scaled(get_backend("highs"), lp, SolveOptions(), progress=events.append)
+    assert result.objective == pytest.approx(1e6, rel=1e-6)
+    found = [e.incumbent for e in events if e.incumbent is not None]
+    assert found and found[-1] == pytest.approx(1e6, rel=1e-6)

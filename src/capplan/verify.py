@@ -86,8 +86,11 @@ def unscale(result: Any, factor: float) -> Any:
 
 
 def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: Any) -> Any:
-    """``backend.solve`` on the objective-scaled program, answered in the model's units."""
-    factor = objective_scale(lp)
+    """``backend.solve`` on the objective-scaled program (and, when the program is badly
+    scaled, the row- and column-scaled one), answered in the model's units."""
+    rows_columns = row_column_factors(lp) if needs_scaling(lp) else None
+    program = lp if rows_columns is None else scale_rows_columns(lp, *rows_columns)
+    factor = objective_scale(program)
     progress = kwargs.get("progress")
     if progress is not None and factor != 1.0:
 
@@ -100,17 +103,14 @@ def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: An
             )
 
         kwargs["progress"] = unscaled
-    if not needs_scaling(lp):
-        return unscale(backend.solve(scaled(lp, factor), options, **kwargs), factor)
-    r, d = row_column_factors(lp)  # a badly scaled program: rows and columns too
-    program = scale_rows_columns(lp, r, d)
-    factor = objective_scale(program)
-    if kwargs.get("start") is not None:
-        kwargs["start"] = kwargs["start"] / d
+    if rows_columns is not None and kwargs.get("start") is not None:
+        kwargs["start"] = kwargs["start"] / rows_columns[1]
     result = unscale(backend.solve(scaled(program, factor), options, **kwargs), factor)
+    if rows_columns is None:
+        return result
     if result.x is not None:  # the solver's tolerance is met in scaled form: settle it there
         result.x = polish(program, result.x, tol=FEAS_TOL)
-    return unscale_rows_columns(result, r, d)
+    return unscale_rows_columns(result, *rows_columns)
 
 
 def _span(values: np.ndarray) -> dict[str, float] | None:
