@@ -230,6 +230,28 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
     assert paired["holds_up_better"] == "" and paired["infeasible_b"] == 1
     assert ("1", "paired.npv_diff_mean_rmb_m") in shown
     assert "No clear difference between timid and bold" in html
+    # --against also lent the timid evaluation the bold one's seven free solves (the same
+    # futures, inputs and settings); evaluated alone, the timid plan gets the same table
+    summaries = [json.loads((f / "summary.json").read_text()) for f in folders]
+    assert [s["free_reused"] for s in summaries] == [0, 7]
+    assert summaries[0]["free_key"] == summaries[1]["free_key"]
+    alone = tmp_path / "timid-alone"
+    _cli(
+        "evaluate",
+        str(tmp_path / "timid"),
+        "--sweep",
+        str(project / "oat.yaml"),
+        "--model",
+        str(project / "model.yaml"),
+        "--workers",
+        "1",
+        "--store",
+        str(tmp_path / "alone.duckdb"),
+        "--out",
+        str(alone),
+    )
+    assert json.loads((alone / "summary.json").read_text())["free_reused"] == 0
+    assert (alone / "samples.csv").read_bytes() == (folders[1] / "samples.csv").read_bytes()
 
 
 def test_a_grid_runs_every_combination_in_file_order(project: Path, tmp_path: Path) -> None:

@@ -76,6 +76,7 @@ class Job:
     fixed: Fixed | None = None
     fix_period: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    free: dict[int, dict[str, Any]] = field(default_factory=dict)  # known free solves
 
     @property
     def config(self) -> Config:
@@ -265,7 +266,8 @@ def _request(job: Job, s: Sample, solver: dict[str, Any]) -> Request:
         seed=solver["seed"],
         fixed=job.fixed,
         fix_period=job.fix_period,
-        free_too=job.fixed is not None,
+        free_too=job.fixed is not None and s.index not in job.free,
+        free=job.free.get(s.index),
     )
 
 

@@ -47,6 +47,7 @@ class Request:
     fixed: Fixed | None = None  # evaluate: decisions held at these values
     fix_period: str = ""
     free_too: bool = False  # evaluate: also solve the sample with nothing fixed
+    free: dict[str, Any] | None = None  # evaluate: that solve, known from another evaluation
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -97,7 +98,9 @@ def run_request(req: Request, fast: bool = True) -> dict[str, Any]:
         return row
     model = build(inputs)  # once: the fixed model differs in column bounds only
     row.update(_solve(model, req, req.fixed, fast))
-    if req.free_too:
+    if req.free is not None:
+        row["free"] = req.free
+    elif req.free_too:
         free = _solve(model, req, None, fast)
         row["free"] = {k: free.get(k) for k in ("status", "objective", "bound", "gap", "kpis")}
         row["solve_s"] += free["solve_s"]
