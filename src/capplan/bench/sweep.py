@@ -33,7 +33,7 @@ import yaml
 from capplan.bench.measures import ROOT, MeasureArgs, Measured
 
 ROUNDS = 3  # interleaved rounds at most (--repeat lowers it)
-SAMPLES = 48  # even, so that 2 workers end together; enough that start-up is not the sweep
+SAMPLES = 96  # even, so that 2 workers end together; enough that start-up is not the sweep
 GAP = 1e-3
 MODEL = ROOT / "models" / "base.yaml"
 SWEEP = ROOT / "models" / "sweeps" / "base_mc.yaml"

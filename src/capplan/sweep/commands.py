@@ -168,7 +168,9 @@ def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
             typer.Option(
                 "--against",
                 help="Folder of an evaluation of another plan over the same futures: also "
-                "say which plan holds up better, pair by pair, with a 95% interval.",
+                "say which plan holds up better, pair by pair, with a 95% interval, and "
+                "reuse its free (perfect-foresight) solves when their inputs and settings "
+                "match.",
             ),
         ] = None,
     ) -> None:
@@ -178,7 +180,7 @@ def _evaluate_command(app: typer.Typer, guard: Guard) -> None:
         writes the NPV distribution, CVaR, regret and the Mak-Morton-Wood gap estimate
         (docs/sweeps.md).
 
-        Example: capplan evaluate outputs/base --sweep models/sweeps/base_mc.yaml
+        Example: capplan evaluate outputs/base --sweep models/sweeps/outlook_mc.yaml
         """
         from capplan.sweep.evaluate import evaluate as run_evaluate
 
