@@ -18,10 +18,19 @@ each future (``s = +1`` for maximisation programs, ``-1`` for minimisation):
 
 The second term is CVaR_alpha of the value in the Rockafellar-Uryasev form: at the
 optimum it is the mean value of the worst (1 - alpha) share of futures by probability.
+
+Futures that can never be told apart (the same path of nodes and the same program, as
+when futures are drawn with repetition) share *every* column, not only the staged ones:
+their rows are one copy and their probabilities add up in the objective.  That is the
+same program (an identical future's optimal columns can always be taken equal), only
+smaller: 50 draws of the combined futures are 34 distinct ones, 7,812 rows instead of
+11,472 (docs/benchmarks.md, "Hedged plans").  Each future keeps its own column map, so
+every output is still per future.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -102,7 +111,13 @@ def _allocate(
     nodes: dict[tuple[str, ...], dict[str, int]] = {}
     maps = []
     start = 0
+    first: dict[bytes, np.ndarray] = {}  # fingerprint -> column map of its first future
     for m in members:
+        fp = fingerprint(m)
+        same = first.get(fp)
+        if same is not None:  # a future identical to an earlier one: all columns shared
+            maps.append(same)
+            continue
         col_map = np.full(m.lp.num_vars, -1, dtype=np.int64)
         for k in range(len(m.nodes)):
             known = nodes.get(m.node(k), {})
@@ -116,6 +131,7 @@ def _allocate(
             for key, col in zip(m.stage_keys[k], col_map[m.stage_cols[k]].tolist(), strict=True):
                 keys.setdefault(key, col)
         maps.append(col_map)
+        first[fp] = col_map
     out = {
         node: (tuple(keys), np.fromiter(keys.values(), dtype=np.int64, count=len(keys)))
         for node, keys in nodes.items()
@@ -136,13 +152,17 @@ def stack(members: Sequence[Member], risk: Risk | None = None) -> Stacked:
     parts: list[sp.csr_matrix] = []
     row_lb: list[np.ndarray] = []
     row_ub: list[np.ndarray] = []
+    seen: set[int] = set()
     for m, col_map in zip(members, maps, strict=True):
         lp = m.lp
+        np.add.at(c, col_map, (1 - w) * m.probability * m.sign * lp.c)
+        c0 += (1 - w) * m.probability * m.sign * lp.c0
+        if id(col_map) in seen:  # identical to an earlier future: its rows are there
+            continue
+        seen.add(id(col_map))
         np.maximum.at(lb, col_map, lp.col_lb)
         np.minimum.at(ub, col_map, lp.col_ub)
         np.logical_or.at(integer, col_map, lp.integer)
-        np.add.at(c, col_map, (1 - w) * m.probability * m.sign * lp.c)
-        c0 += (1 - w) * m.probability * m.sign * lp.c0
         A = lp.A.tocsr()
         parts.append(
             sp.csr_matrix((A.data, col_map[A.indices], A.indptr), shape=(A.shape[0], width))
@@ -179,6 +199,18 @@ def stack(members: Sequence[Member], risk: Risk | None = None) -> Stacked:
         var_blocks={"x": Block("", 0, pd.RangeIndex(A.shape[1]).astype(str))},
     )
     return Stacked(lp, tuple(maps), nodes, eta)
+
+
+def fingerprint(m: Member) -> bytes:
+    """SHA-256 of everything that makes a future's program and place in the tree: two
+    futures with the same fingerprint can never be told apart."""
+    lp = m.lp
+    A = lp.A.tocsr()
+    h = hashlib.sha256(repr((m.nodes, m.stage_keys, lp.maximize, lp.c0, A.shape)).encode())
+    arrays = (lp.c, lp.col_lb, lp.col_ub, lp.row_lb, lp.row_ub, lp.integer, *m.stage_cols)
+    for a in (*arrays, A.data, A.indices, A.indptr):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.digest()
 
 
 def _fix_missing(
