@@ -438,3 +438,20 @@ def test_schema_command_prints_json_schemas() -> None:
     assert "state_share" in policy["properties"]
     bad = runner.invoke(app, ["schema", "scenaro"])
     check_message(bad, "command line: KIND: unknown value 'scenaro'")
+
+
+def test_a_shortened_horizon_is_blamed_on_whoever_shortened_it(tmp_path: Path) -> None:
+    """Rows of a period that a scenario or --set took out of the horizon name that layer
+    as the source of the expected periods, not the model file."""
+    model = tiny(tmp_path, x=scenario("overrides: {horizon: {periods: [Y1, Y2]}}\n"))
+    by_set = validate(model, "--set", "horizon.periods=[Y1, Y2]")
+    by_scenario = validate(model, "-s", "x")
+    for result, source in (
+        (by_set, "expected one of --set horizon.periods: Y1, Y2"),
+        (by_scenario, "expected one of overrides.horizon.periods of "),
+    ):
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if "demand.csv: row 4" in line]
+        assert len(lines) == 1 and "period 'Y3' is outside the horizon" in lines[0], lines
+        assert source in lines[0] and "horizon.periods of " + str(model) not in lines[0]
+    assert "scenarios/x.yaml: Y1, Y2" in by_scenario.output

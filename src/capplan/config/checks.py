@@ -67,7 +67,7 @@ def cross_check(
     region_names = list(regions["region"])
     part_names = list(parts["part"])
     zones = list(dict.fromkeys(regions["zone"]))
-    horizon = f"horizon.periods of {files['model']}"
+    horizon = files.get("horizon", f"horizon.periods of {files['model']}")
     zone_source = f"the zones of {files['regions']}"
 
     rowless = _rowless(tables, files, periods, part_names)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from capplan.config import plausible
 from capplan.config.checks import cross_check
 from capplan.config.edits import apply_edits
-from capplan.config.layers import Composition, compose
+from capplan.config.layers import COMMAND_LINE, Composition, compose
 from capplan.config.readers import (  # re-exported: the loader's public names
     LINES_ATTR,
     MAX_FILE_BYTES,
@@ -172,6 +172,8 @@ def assemble(sources: Sources, extra_hash: str = "") -> Config:
         raise InputError(collector.problems)
     names = {k: show_path(v) for k, v in files.items()}
     names["model"] = comp.display
+    file, key = comp.locate_model(("horizon", "periods"))
+    names["horizon"] = key if file == COMMAND_LINE else f"{key} of {file}"  # who set it
     tables, names = apply_edits(sources.tables, comp.scenarios, list(model.horizon.periods), names)
     problems = cross_check(model, policy, tables, names)
     collector.extend(_relocate(problems, comp, names))
