@@ -56,7 +56,7 @@ def make_lp(
     n = len(c)
     return LinearProgram(
         c=np.array(c, dtype=float),
-        A=sp.csr_matrix(np.array(A, dtype=float).reshape(-1, n)),
+        matrix=sp.csr_matrix(np.array(A, dtype=float).reshape(-1, n)),
         row_lb=np.array(row_lb, dtype=float),
         row_ub=np.array(row_ub, dtype=float),
         col_lb=np.zeros(n) if col_lb is None else np.array(col_lb, dtype=float),
@@ -111,7 +111,7 @@ def knapsack(n: int, m: int, seed: int = 0) -> LinearProgram:
     value = W.mean(axis=0) + rng.integers(1, 20, size=n)
     return LinearProgram(
         c=value,
-        A=sp.csr_matrix(W),
+        matrix=sp.csr_matrix(W),
         row_lb=np.full(m, -INF),
         row_ub=cap,
         col_lb=np.zeros(n),
@@ -245,7 +245,7 @@ def test_duplicate_matrix_entries_are_summed(backend: str) -> None:
         (np.array([1.0, 1.0, 1.0, 1.0, 3.0]), np.array([0, 0, 1, 0, 1]), np.array([0, 3, 5])),
         shape=(2, 2),
     )
-    assert_optimal(solve(backend, replace(two_by_two(), A=A)), 17.0, [3.0, 4.0])
+    assert_optimal(solve(backend, replace(two_by_two(), matrix=A)), 17.0, [3.0, 4.0])
 
 
 @pytest.mark.parametrize("backend", AVAILABLE)

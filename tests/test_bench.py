@@ -243,7 +243,7 @@ def knapsack(n: int = 60, m: int = 5, seed: int = 0) -> LinearProgram:
     W = rng.integers(1, 100, size=(m, n)).astype(float)
     return LinearProgram(
         c=W.mean(axis=0) + rng.integers(1, 20, size=n),
-        A=sp.csr_matrix(W),
+        matrix=sp.csr_matrix(W),
         row_lb=np.full(m, -np.inf),
         row_ub=0.5 * W.sum(axis=1),
         col_lb=np.zeros(n),

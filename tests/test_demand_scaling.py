@@ -108,7 +108,7 @@ def _small_row(size: float) -> LinearProgram:
     """max x + y s.t. x + y <= size."""
     return LinearProgram(
         c=np.array([1.0, 1.0]),
-        A=sp.csr_matrix(np.array([[1.0, 1.0]])),
+        matrix=sp.csr_matrix(np.array([[1.0, 1.0]])),
         row_lb=np.array([-np.inf]),
         row_ub=np.array([size]),
         col_lb=np.zeros(2),

@@ -554,7 +554,7 @@ def tricky_lp(maximize: bool = True, c0: float = 7.25) -> LinearProgram:
     )
     return LinearProgram(
         c=np.array([1.0, 2, -1, 3, 4, 1, -1, 1, 1, 0, 1]) * (1 if maximize else -1),
-        A=sp.csr_matrix(dense),
+        matrix=sp.csr_matrix(dense),
         row_lb=np.array([-2.0, -INF, 1, -INF, -10, 0.1, -7]),
         row_ub=np.array([4.0, 3, 1, INF, INF, 0.3, INF]),
         col_lb=np.array([-1.0, -INF, 0, -5, 0, -INF, -INF, 2.5, 0, 0, -INF]),
@@ -662,7 +662,7 @@ def random_lps(draw: st.DrawFn) -> LinearProgram:
     col_ub = np.array([p[1] if p[1] > -INF else -1e12 for p in col_pairs])
     return LinearProgram(
         c=np.array(draw(st.lists(coefficients, min_size=n, max_size=n))),
-        A=sp.csr_matrix(dense.reshape(m, n)),
+        matrix=sp.csr_matrix(dense.reshape(m, n)),
         row_lb=row_lb,
         row_ub=row_ub,
         col_lb=col_lb,
@@ -693,7 +693,7 @@ def test_ranged_row_round_trip_is_within_one_ulp(bounds: list[float]) -> None:
     lb, ub = bounds
     lp = LinearProgram(
         c=np.ones(1),
-        A=sp.csr_matrix(np.ones((1, 1))),
+        matrix=sp.csr_matrix(np.ones((1, 1))),
         row_lb=np.array([lb]),
         row_ub=np.array([ub]),
         col_lb=np.zeros(1),
@@ -727,7 +727,7 @@ def test_mps_round_trip_of_every_instance() -> None:
 def test_mps_and_lp_names_are_sanitised_and_unique() -> None:
     lp = LinearProgram(
         c=np.ones(3),
-        A=sp.csr_matrix(np.ones((2, 3))),
+        matrix=sp.csr_matrix(np.ones((2, 3))),
         row_lb=np.array([-INF, 0.0]),
         row_ub=np.ones(2),
         col_lb=np.zeros(3),

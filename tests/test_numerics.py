@@ -94,7 +94,7 @@ def lp_one_row() -> LinearProgram:
     """max x + y s.t. x + y <= 1, 0 <= x, y <= 1."""
     return LinearProgram(
         c=np.array([1.0, 1.0]),
-        A=sp.csr_matrix(np.array([[1.0, 1.0]])),
+        matrix=sp.csr_matrix(np.array([[1.0, 1.0]])),
         row_lb=np.array([-np.inf]),
         row_ub=np.array([1.0]),
         col_lb=np.zeros(2),

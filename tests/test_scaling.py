@@ -28,7 +28,7 @@ def lp_of(c: list[float], rows: list[list[float]], lb: list[float], ub: list[flo
           col_ub: list[float], integer: list[bool], maximize: bool) -> LinearProgram:  # fmt: skip
     return LinearProgram(
         c=np.array(c),
-        A=sp.csr_matrix(np.array(rows)),
+        matrix=sp.csr_matrix(np.array(rows)),
         row_lb=np.array(lb),
         row_ub=np.array(ub),
         col_lb=np.zeros(len(c)),

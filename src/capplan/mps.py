@@ -252,7 +252,7 @@ def _program(lp: object, header: dict[str, str], source: str, name: str) -> Line
     maximize = _SENSES[sense.upper()] if sense else hl.sense_ == highspy.ObjSense.kMaximize
     return LinearProgram(
         c=np.array(hl.col_cost_, dtype=float),
-        A=A,
+        matrix=A,
         row_lb=np.array(hl.row_lower_, dtype=float),
         row_ub=np.array(hl.row_upper_, dtype=float),
         col_lb=col_lb,

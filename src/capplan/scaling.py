@@ -24,7 +24,6 @@ import dataclasses
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from capplan.model.lp import LinearProgram
 
@@ -39,7 +38,7 @@ def _spread(values: np.ndarray) -> float:
 
 def needs_scaling(lp: LinearProgram) -> bool:
     """True when the matrix or the objective spans more than ``SPREAD``."""
-    return _spread(lp.A.data) > SPREAD or _spread(lp.c) > SPREAD
+    return _spread(lp.csr().data) > SPREAD or _spread(lp.c) > SPREAD
 
 
 def _geometric(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
@@ -55,6 +54,8 @@ def _geometric(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
 
 def factors(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     """Row factors ``r`` and column factors ``d`` (powers of two; 1 on integer columns)."""
+    import scipy.sparse as sp
+
     m, n = lp.A.shape
     a = abs(lp.A.tocsr())
     a.eliminate_zeros()
@@ -74,10 +75,12 @@ def factors(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
 
 def scale(lp: LinearProgram, r: np.ndarray, d: np.ndarray) -> LinearProgram:
     """The program in scaled form (rows times ``r``, columns ``x = d y``)."""
+    import scipy.sparse as sp
+
     with np.errstate(invalid="ignore"):  # inf * positive stays inf
         return dataclasses.replace(
             lp,
-            A=(sp.diags(r) @ lp.A @ sp.diags(d)).tocsr(),
+            matrix=(sp.diags(r) @ lp.A @ sp.diags(d)).tocsr(),
             c=lp.c * d,
             row_lb=lp.row_lb * r,
             row_ub=lp.row_ub * r,

@@ -123,7 +123,7 @@ def coefficient_range(lp: LinearProgram) -> dict[str, Any]:
     bounds, and the objective scale used (for summary.json)."""
     return {
         "objective": _span(lp.c),
-        "matrix": _span(lp.A.data),
+        "matrix": _span(lp.csr().data),
         "row_bounds": _span(np.concatenate([lp.row_lb, lp.row_ub])),
         "column_bounds": _span(np.concatenate([lp.col_lb, lp.col_ub])),
         "objective_scale": objective_scale(lp),
@@ -135,7 +135,7 @@ def coefficient_range(lp: LinearProgram) -> dict[str, Any]:
 
 def _row_scale(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     """Each row's scale: max(1, |bounds|, sum |a_ij x_j|)."""
-    terms = abs(lp.A) @ np.abs(x)
+    terms = lp.csr().matvec(np.abs(x), absolute=True)
     lb = np.where(np.isfinite(lp.row_lb), np.abs(lp.row_lb), 0.0)
     ub = np.where(np.isfinite(lp.row_ub), np.abs(lp.row_ub), 0.0)
     return np.maximum.reduce([np.ones_like(terms), terms, lb, ub])
@@ -143,7 +143,7 @@ def _row_scale(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
 
 def _row_size(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     """Each row's own size: max(|bounds|, sum |a_ij x_j|) (no floor of 1)."""
-    terms = abs(lp.A) @ np.abs(x)
+    terms = lp.csr().matvec(np.abs(x), absolute=True)
     lb = np.where(np.isfinite(lp.row_lb), np.abs(lp.row_lb), 0.0)
     ub = np.where(np.isfinite(lp.row_ub), np.abs(lp.row_ub), 0.0)
     return np.maximum.reduce([terms, lb, ub])
@@ -168,7 +168,8 @@ def polish(lp: LinearProgram, x: np.ndarray, tol: float = CLEAN_TOL) -> np.ndarr
 
 def _repair_rows(lp: LinearProgram, x: np.ndarray, continuous: np.ndarray, tol: float) -> bool:
     """Shrink the continuous nonnegative columns of slightly violated rows; True if any."""
-    activity = lp.A @ x
+    A = lp.csr()
+    activity = A.matvec(x)
     scale = _row_scale(lp, x)
     over = activity - lp.row_ub
     under = lp.row_lb - activity
@@ -177,8 +178,8 @@ def _repair_rows(lp: LinearProgram, x: np.ndarray, continuous: np.ndarray, tol: 
     )
     changed = False
     for i in rows:
-        start, stop = lp.A.indptr[i], lp.A.indptr[i + 1]
-        cols, coef = lp.A.indices[start:stop], lp.A.data[start:stop]
+        start, stop = A.indptr[i], A.indptr[i + 1]
+        cols, coef = A.indices[start:stop], A.data[start:stop]
         excess = over[i] if over[i] > 0 else -under[i]  # > 0: too high, < 0: too low
         movable = continuous[cols] & (x[cols] > 0) & (np.sign(coef) == np.sign(excess))
         part = float(coef[movable] @ x[cols[movable]])
@@ -214,7 +215,7 @@ class Verification:
 def verify(lp: LinearProgram, x: np.ndarray, objective: float | None) -> Verification:
     """Check ``x`` against ``lp`` without the solver: rows, bounds, integrality, and the
     reported ``objective`` against ``c @ x + c0``."""
-    activity = lp.A @ x
+    activity = lp.csr().matvec(x)
     scale = _row_scale(lp, x)
     with np.errstate(invalid="ignore", divide="ignore"):
         excess = np.maximum(np.maximum(lp.row_lb - activity, activity - lp.row_ub), 0.0)

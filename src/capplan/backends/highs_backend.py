@@ -36,7 +36,6 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 
 from capplan.backends.base import (
     Backend,
@@ -84,10 +83,7 @@ def highs_version() -> str:
 
 def pass_program(h: Any, lp: LinearProgram) -> None:
     """Hand ``lp`` to the ``Highs`` object ``h`` in one call (CSR, duplicates summed)."""
-    A = lp.A
-    if not (sp.isspmatrix_csr(A) and A.dtype == np.float64 and A.has_canonical_format):
-        A = sp.csr_matrix(A, dtype=np.float64, copy=True)
-        A.sum_duplicates()
+    A = lp.csr()  # the builder's arrays as they are: no SciPy on the way to the solver
     if not (np.all(np.isfinite(lp.c)) and np.all(np.isfinite(A.data)) and np.isfinite(lp.c0)):
         raise ValueError("the objective or the matrix has a NaN or infinite coefficient")
     bounds = (lp.col_lb, lp.col_ub, lp.row_lb, lp.row_ub)

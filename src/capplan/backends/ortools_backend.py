@@ -30,7 +30,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 
 from capplan.backends.base import (
     Backend,
@@ -76,10 +75,7 @@ def build_helper(lp: LinearProgram) -> Any:
     column twice.
     """
     mbh = _mbh()
-    A = lp.A
-    if not (sp.isspmatrix_csr(A) and A.dtype == np.float64 and A.has_canonical_format):
-        A = sp.csr_matrix(lp.A, dtype=np.float64, copy=True)
-        A.sum_duplicates()
+    A = lp.csr().to_scipy()
     helper = mbh.ModelBuilderHelper()
     helper.fill_model_from_sparse_data(
         np.asarray(lp.col_lb, dtype=np.float64),

@@ -70,7 +70,7 @@ def with_shortfall(model: Model, penalty_rmb_per_zflop: float) -> LinearProgram:
     names = pd.Index(p.sets["campaign"][codes[required]], name="campaign")
     return LinearProgram(
         c=np.concatenate([lp.c, -sign * price]),
-        A=sp.hstack([lp.A, extra], format="csr"),
+        matrix=sp.hstack([lp.A, extra], format="csr"),
         row_lb=lp.row_lb,
         row_ub=lp.row_ub,
         col_lb=np.concatenate([lp.col_lb, np.zeros(k)]),

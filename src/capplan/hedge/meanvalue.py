@@ -80,7 +80,7 @@ def mean_value_program(members: Sequence[Member]) -> tuple[LinearProgram, list[n
     lp0 = members[0].lp
     ev = LinearProgram(
         c=c,
-        A=A,
+        matrix=A,
         row_lb=rlb,
         row_ub=rub,
         col_lb=lb,

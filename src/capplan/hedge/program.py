@@ -187,7 +187,7 @@ def stack(members: Sequence[Member], risk: Risk | None = None) -> Stacked:
     A.sort_indices()
     lp = LinearProgram(
         c=c,
-        A=A,
+        matrix=A,
         row_lb=np.concatenate(row_lb),
         row_ub=np.concatenate(row_ub),
         col_lb=lb,

@@ -20,8 +20,8 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from capplan.model.csr import Csr
 from capplan.model.lp import Block, LinearProgram
 
 INF = np.inf
@@ -284,7 +284,7 @@ class Builder:
         A = self._matrix(m, n)  # last: parts finished on another thread may still be coming
         return LinearProgram(
             c=c,
-            A=A,
+            matrix=A,
             row_lb=row_lb,
             row_ub=row_ub,
             col_lb=col_lb,
@@ -297,38 +297,27 @@ class Builder:
             row_blocks=row_blocks,
         )
 
-    def _matrix(self, m: int, n: int) -> sp.csr_matrix:
+    def _matrix(self, m: int, n: int) -> Csr:
         """The constraint matrix in canonical CSR form (sorted columns, no duplicates).
 
-        Each row block's part is a counting sort of its triplets (scipy's COO to CSR,
-        which is stable: as the triplets are taken in order of their first column and
-        variable blocks occupy increasing column ranges, each row's columns come out
-        sorted).  The parts are stacked; a
-        matrix that is still not canonical (terms given out of order, or duplicates) is
-        sorted and its duplicates summed, so the result is the same matrix either way.
+        Each row block's part is made from its triplets (:meth:`Csr.from_triplets`:
+        sorted by row, then column, in a stable order, duplicates summed), and the parts
+        are stacked, so the result is canonical whatever order the terms came in.
         """
         index = np.int32 if max(m, n) < 2**31 - 1 else np.int64
         parts = [self._finished(block, n, index) for block, _lb, _ub in self._rows]
-        if not parts:
-            return sp.csr_matrix((m, n))
         if sum(part.nnz for part in parts) >= 2**31 - 1:
             index = np.int64  # as scipy chooses for a matrix this large
-        A = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
-        if A.indices.dtype != index or A.indptr.dtype != index:
-            A = sp.csr_matrix(
-                (A.data, A.indices.astype(index), A.indptr.astype(index)), shape=(m, n)
-            )
-        A.sum_duplicates()
-        return A
+        return Csr.vstack(parts, n, index)
 
-    def _finished(self, block: Entries, n: int, index: type) -> sp.csr_matrix:
+    def _finished(self, block: Entries, n: int, index: type) -> Csr:
         """The part of ``block``: assembled early (finish_rows) or now."""
         early = self._parts.get(block.start)
         if early is None:
             return self._part(block, n, index)
-        return early if isinstance(early, sp.csr_matrix) else early.result()
+        return early if isinstance(early, Csr) else early.result()
 
-    def _part(self, block: Entries, n: int, index: type) -> sp.csr_matrix:
+    def _part(self, block: Entries, n: int, index: type) -> Csr:
         """The rows of one row block with all their terms, in canonical CSR form.
 
         The block's terms are taken out of the builder (and their memory released).
@@ -336,17 +325,13 @@ class Builder:
         size = block.size
         triplets = sorted(self._triplets.pop(block.start, []), key=lambda t: t[0])
         if not triplets:
-            return sp.csr_matrix((size, n))
+            empty: np.ndarray = np.zeros(0, dtype=index)
+            return Csr(np.zeros(0), empty, np.zeros(size + 1, dtype=index), (size, n))
         rr = np.concatenate([t[1] for t in triplets]) - block.start
         cc = np.concatenate([t[2] for t in triplets])
         vv = np.concatenate([t[3] for t in triplets])
         del triplets
-        part = sp.csr_matrix(
-            (vv, (rr.astype(index, copy=False), cc.astype(index, copy=False))),
-            shape=(size, n),
-        )
-        part.sum_duplicates()
-        return part
+        return Csr.from_triplets(rr, cc, vv, (size, n), index)
 
     def _block(self, entries: Entries) -> Block:
         return Block(entries.name, entries.start, self.index(entries))

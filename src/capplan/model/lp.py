@@ -4,7 +4,10 @@ Every backend receives a :class:`LinearProgram`: a sparse constraint matrix with
 column bounds, an objective vector, integrality flags and *blocks* that name contiguous
 ranges of columns (variables) or rows (constraints) and carry their pandas index.  Names
 of single variables (``pods[CN,Ascend 910C,FY2026]``) are made only when a file format
-asks for them, never on the hot path.
+asks for them, never on the hot path.  The matrix is kept as canonical CSR arrays
+(:class:`capplan.model.csr.Csr`: what the builder makes; a SciPy matrix given instead is
+put in that form, duplicates summed); ``lp.A`` is the same matrix as a SciPy CSR matrix,
+made on first use, and ``lp.csr()`` the arrays.
 
     maximise or minimise   c @ x + c0
     subject to             row_lb <= A @ x <= row_ub
@@ -15,10 +18,15 @@ asks for them, never on the hot path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+
+from capplan.model.csr import Csr
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FloatArray = np.ndarray
 
@@ -62,7 +70,7 @@ class LinearProgram:
     """A linear or mixed-integer program in sparse form (see the module docstring)."""
 
     c: FloatArray
-    A: sp.csr_matrix
+    matrix: Csr | Any  # Csr, or any SciPy sparse matrix
     row_lb: FloatArray
     row_ub: FloatArray
     col_lb: FloatArray
@@ -75,7 +83,9 @@ class LinearProgram:
     row_blocks: dict[str, Block] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        m, n = self.A.shape
+        if not isinstance(self.matrix, Csr):  # a SciPy matrix: kept canonical, as CSR arrays
+            object.__setattr__(self, "matrix", Csr.from_scipy(self.matrix))
+        m, n = self.matrix.shape
         for label, arr, size in (
             ("c", self.c, n),
             ("col_lb", self.col_lb, n),
@@ -88,16 +98,26 @@ class LinearProgram:
                 raise ValueError(f"{label} has shape {arr.shape}, expected ({size},)")
 
     @property
+    def A(self) -> sp.csr_matrix:
+        """The constraint matrix as a SciPy CSR matrix (imports SciPy's sparse module)."""
+        return self.csr().to_scipy()
+
+    def csr(self) -> Csr:
+        """The constraint matrix as canonical CSR arrays."""
+        assert isinstance(self.matrix, Csr)  # made so by __post_init__
+        return self.matrix
+
+    @property
     def num_vars(self) -> int:
-        return int(self.A.shape[1])
+        return int(self.matrix.shape[1])
 
     @property
     def num_rows(self) -> int:
-        return int(self.A.shape[0])
+        return int(self.matrix.shape[0])
 
     @property
     def num_nonzeros(self) -> int:
-        return int(self.A.nnz)
+        return int(self.matrix.nnz)
 
     @property
     def num_integer(self) -> int:
@@ -133,7 +153,7 @@ class LinearProgram:
         """A copy with other column bounds or integrality (used to fix or relax decisions)."""
         return LinearProgram(
             c=self.c,
-            A=self.A,
+            matrix=self.matrix,
             row_lb=self.row_lb,
             row_ub=self.row_ub,
             col_lb=self.col_lb if col_lb is None else col_lb,
@@ -148,7 +168,7 @@ class LinearProgram:
 
     def max_violation(self, x: FloatArray) -> float:
         """Largest violation of any row or column bound by ``x`` (0 for a feasible point)."""
-        ax = self.A @ x
+        ax = self.csr().matvec(x)
         parts = [
             np.maximum(self.row_lb - ax, 0.0),
             np.maximum(ax - self.row_ub, 0.0),

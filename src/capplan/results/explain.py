@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from capplan.backends import get_backend
 from capplan.backends.base import Result, SolveOptions, Status
@@ -152,6 +151,8 @@ def _most_deliverable(
 
 def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
     """The program with a priced slack on every row of the elastic families."""
+    import scipy.sparse as sp  # here: capplan solve of a feasible model never needs it
+
     lp = free_valid_rows(model.lp)  # they hold for the model's rows, not with slack
     rows, family, keys, limit, scale, upper = [], [], [], [], [], []
     for name in (f.name for f in ELASTIC):
@@ -188,7 +189,7 @@ def elastic_program(model: Model) -> tuple[LinearProgram, Slacks]:
     index = pd.Index([f"{f}[{','.join(d.values())}]" for f, d in zip(family, keys, strict=True)])
     elastic = LinearProgram(
         c=np.concatenate([np.zeros(n), np.ones(k)]),
-        A=sp.hstack([lp.A, columns]).tocsr(),
+        matrix=sp.hstack([lp.A, columns]).tocsr(),
         row_lb=lp.row_lb,
         row_ub=lp.row_ub,
         col_lb=np.concatenate([lp.col_lb, np.zeros(k)]),

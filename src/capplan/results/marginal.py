@@ -61,7 +61,9 @@ def fixed_entry_lp(model: Model, x: np.ndarray) -> LinearProgram:
     row_ub = lp.row_ub.copy()
     gate = lp.row_blocks.get("entry_gate")
     if gate is not None:
-        entered = lp.A[gate.slice][:, ids] @ np.round(x[ids]) < 0  # -U * sum enter < 0
+        only = np.zeros(lp.num_vars)
+        only[ids] = np.round(x[ids])
+        entered = lp.csr().matvec(only)[gate.slice] < 0  # -U * sum enter < 0
         row_ub[gate.slice] = np.where(entered, np.inf, row_ub[gate.slice])
     relaxed = lp.with_bounds(lb, ub, np.zeros(lp.num_vars, dtype=bool))
     # the valid inequalities hold for whole units only: not in this LP
@@ -75,11 +77,14 @@ def marginal_values(
     relaxed = fixed_entry_lp(model, x)
     result = get_backend(LP_BACKEND.get(backend, "glop")).solve(relaxed, options)
     lp = model.lp
-    activity = lp.A @ x
-    lp_activity = lp.A @ result.x if result.x is not None else np.full(lp.num_rows, np.nan)
+    A = lp.csr()
+    activity = A.matvec(x)
+    lp_activity = A.matvec(result.x) if result.x is not None else np.full(lp.num_rows, np.nan)
     # power rows read "MW used - MW built <= MW existing": shown as MW used against MW online
     b = model.vars.build
-    built = -(lp.A[:, b.start : b.start + b.size] @ x[b.ids])
+    only = np.zeros(lp.num_vars)
+    only[b.ids] = x[b.ids]
+    built = -A.matvec(only)
     sign = 1.0 if lp.maximize else -1.0
     frames = []
     for fam in REPORTED:  # units and factors from the registry (capplan.model.families)

@@ -58,7 +58,7 @@ def program(yields: tuple[float, float, float], maximize: bool) -> LinearProgram
     sign = -1.0 if maximize else 1.0
     return LinearProgram(
         c=sign * np.array(COST),
-        A=sp.csr_matrix(A),
+        matrix=sp.csr_matrix(A),
         row_lb=np.array([-inf, 200, 240, -inf, -inf]),
         row_ub=np.array([500, inf, inf, 0, 6000]),
         col_lb=np.zeros(9),
