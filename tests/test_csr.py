@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from capplan.model import csr
 from capplan.model.csr import Csr
 
 
@@ -23,8 +24,13 @@ def _triplets(seed: int, m: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray
     return rows, cols, vals
 
 
+@pytest.mark.parametrize("via_scipy", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_triplets_give_scipys_canonical_matrix(seed: int) -> None:
+def test_triplets_give_scipys_canonical_matrix(
+    seed: int, via_scipy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways (NumPy below SCIPY_FROM triplets, SciPy from there)."""
+    monkeypatch.setattr(csr, "SCIPY_FROM", 0 if via_scipy else 10**9)
     m, n, k = 40, 30, 300  # about a quarter of the entries repeat a (row, column) pair
     rows, cols, vals = _triplets(seed, m, n, k)
     ours = Csr.from_triplets(rows, cols, vals, (m, n), np.int32)

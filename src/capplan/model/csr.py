@@ -22,6 +22,8 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
+SCIPY_FROM = 250_000  # triplets in one row block from which SciPy builds the part
+
 
 @dataclass(frozen=True, eq=False)
 class Csr:
@@ -61,19 +63,38 @@ class Csr:
     def from_triplets(
         rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int], index: type
     ) -> Csr:
-        """The canonical CSR matrix of (row, column, value) triplets."""
+        """The canonical CSR matrix of (row, column, value) triplets.
+
+        A stable sort by row first (as SciPy's COO to CSR: a radix sort for up to 65,536
+        rows), which leaves each row's columns sorted when each run of triplets gave them
+        in order, as the builder's do; otherwise a stable sort by (row, column).  Repeated
+        (row, column) pairs are then summed in the order given.  From ``SCIPY_FROM``
+        triplets on, SciPy does it (its sort is two to three times faster than NumPy's
+        at a million triplets, which is worth its 0.12 s import); tests/test_csr.py checks
+        that the two ways give the same matrix.
+        """
         m, n = shape
-        key = rows.astype(np.int64) * n + cols.astype(np.int64)
+        if rows.size >= SCIPY_FROM:  # SciPy's counting sort in C pays for its import here
+            import scipy.sparse as sp
+
+            A = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+            A.sum_duplicates()
+            data = A.data.astype(np.float64, copy=False)
+            return Csr(data, A.indices.astype(index), A.indptr.astype(index), (m, n), [A])
+        if rows.size > 1 and not bool(np.all(rows[1:] >= rows[:-1])):
+            by_row = np.argsort(rows.astype(np.uint16 if m <= 2**16 else np.int64), kind="stable")
+            rows, cols, vals = rows[by_row], cols[by_row], vals[by_row]
+        key = rows.astype(np.int64) * n + cols
         if key.size > 1 and not bool(np.all(key[1:] > key[:-1])):
             order = np.argsort(key, kind="stable")  # equal keys keep the order given
-            key, vals = key[order], vals[order]
+            key, rows, cols, vals = key[order], rows[order], cols[order], vals[order]
             first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
             if first.size < key.size:
                 vals = np.add.reduceat(vals, first)
-                key = key[first]
+                rows, cols = rows[first], cols[first]
         indptr: np.ndarray = np.zeros(m + 1, dtype=index)
-        np.cumsum(np.bincount(key // max(n, 1), minlength=m), out=indptr[1:])
-        indices: np.ndarray = (key % max(n, 1)).astype(index)
+        np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
+        indices: np.ndarray = np.asarray(cols).astype(index, copy=False)
         return Csr(np.asarray(vals, dtype=np.float64), indices, indptr, (m, n))
 
     @staticmethod
