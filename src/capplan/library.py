@@ -212,7 +212,6 @@ def analyse(
 ) -> Plan:
     """Result tables, KPIs, marginal values and the summary of a solve (or, for an
     infeasible model, the smallest violations that would make it feasible)."""
-    from capplan.results.explain import explain_infeasible
     from capplan.results.marginal import marginal_values
     from capplan.results.summary import integral, result_tables, summary
     from capplan.verify import check_plan, coefficient_range
@@ -221,6 +220,8 @@ def analyse(
     checked = check_plan(model.lp, result)  # polish, verify: unverified, never optimal
     lines: tuple[str, ...] = ()
     if explain and result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+        from capplan.results.explain import explain_infeasible  # only for an infeasible model
+
         explanation = explain_infeasible(model, result.backend, options, config.scenarios)
         lines = tuple(explanation.lines()) if explanation is not None else ()
     tables: dict[str, pd.DataFrame] = {}
