@@ -57,6 +57,25 @@ def _cli(*args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _evaluate(project: Path, plan: Path, out: Path, store: Path, *extra: str) -> None:
+    """``capplan evaluate`` of ``plan`` over the OAT futures, in this process."""
+    _cli(
+        "evaluate",
+        str(plan),
+        "--sweep",
+        str(project / "oat.yaml"),
+        "--model",
+        str(project / "model.yaml"),
+        "--workers",
+        "1",
+        "--store",
+        str(store),
+        "--out",
+        str(out),
+        *extra,
+    )
+
+
 @pytest.fixture(scope="module")
 def oat(project: Path) -> Path:
     out = project / "oat-run"
@@ -140,20 +159,7 @@ def test_evaluate_holds_the_plan_and_measures_regret(project: Path, tmp_path: Pa
     assert kind == "solve" and objective == pytest.approx(5.0)
     assert csv == (plan / "investments.csv").read_text()
     out = tmp_path / "eval"
-    _cli(
-        "evaluate",
-        str(plan),
-        "--sweep",
-        str(project / "oat.yaml"),
-        "--model",
-        str(project / "model.yaml"),
-        "--workers",
-        "1",
-        "--store",
-        str(tmp_path / "runs.duckdb"),
-        "--out",
-        str(out),
-    )
+    _evaluate(project, plan, out, tmp_path / "runs.duckdb")
     s = pd.read_csv(out / "samples.csv", keep_default_na=False).set_index("sample")
     # base, demand low/high, revenue low/high, budget low/high
     assert s["status"].tolist()[:5] == ["optimal"] * 5
@@ -190,21 +196,7 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
         plan = tmp_path / name
         _cli("solve", str(project / "model.yaml"), *sets, "--out", str(plan), "-q")
         out = tmp_path / f"{name}-eval"
-        _cli(
-            "evaluate",
-            str(plan),
-            "--sweep",
-            str(project / "oat.yaml"),
-            "--model",
-            str(project / "model.yaml"),
-            "--workers",
-            "1",
-            "--store",
-            str(tmp_path / "runs.duckdb"),
-            "--out",
-            str(out),
-            *against,
-        )
+        _evaluate(project, plan, out, tmp_path / "runs.duckdb", *against)
         folders.append(out)
     _cli("report", *map(str, folders), "--out", str(tmp_path / "both"))
     html = (tmp_path / "both" / "report.html").read_text()
@@ -236,20 +228,7 @@ def test_two_plans_side_by_side_over_the_same_futures(project: Path, tmp_path: P
     assert [s["free_reused"] for s in summaries] == [0, 7]
     assert summaries[0]["free_key"] == summaries[1]["free_key"]
     alone = tmp_path / "timid-alone"
-    _cli(
-        "evaluate",
-        str(tmp_path / "timid"),
-        "--sweep",
-        str(project / "oat.yaml"),
-        "--model",
-        str(project / "model.yaml"),
-        "--workers",
-        "1",
-        "--store",
-        str(tmp_path / "alone.duckdb"),
-        "--out",
-        str(alone),
-    )
+    _evaluate(project, tmp_path / "timid", alone, tmp_path / "alone.duckdb")
     assert json.loads((alone / "summary.json").read_text())["free_reused"] == 0
     assert (alone / "samples.csv").read_bytes() == (folders[1] / "samples.csv").read_bytes()
 

@@ -80,7 +80,8 @@ class Csr:
             A = sp.csr_matrix((vals, (rows, cols)), shape=shape)
             A.sum_duplicates()
             data = A.data.astype(np.float64, copy=False)
-            return Csr(data, A.indices.astype(index), A.indptr.astype(index), (m, n), [A])
+            at = {"dtype": index, "copy": False}
+            return Csr(data, A.indices.astype(**at), A.indptr.astype(**at), (m, n), [A])
         if rows.size > 1 and not bool(np.all(rows[1:] >= rows[:-1])):
             by_row = np.argsort(rows.astype(np.uint16 if m <= 2**16 else np.int64), kind="stable")
             rows, cols, vals = rows[by_row], cols[by_row], vals[by_row]
