@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from capplan.config.layers import COMMAND_LINE
 from capplan.errors import InputError, NoPlanError, Problem
 from capplan.io import check_writable, default_run_dir, write_folder
 from capplan.pipeline import Run, solve
@@ -43,7 +44,6 @@ TEXT_COLUMNS = [  # columns of the run tables that hold names, not numbers
     "earliest",
     "deadline",
 ]
-COMMAND_LINE = "command line"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from capplan.hedge.values import Hedge, Solved, distribution, report_values
 from capplan.io import write_folder
 from capplan.model.build import Model
 from capplan.results import tables as rt
-from capplan.results.summary import result_tables, versions
+from capplan.results.summary import options_summary, program_size, result_tables, versions
 
 KEYS = ["period", "region", "category", "part"]
 
@@ -191,18 +191,9 @@ def summary(
         "base_plan_objective": None
         if base_solve is None or base_solve.value is None
         else _round(s * base_solve.value),
-        "solver": {
-            "backend": backend,
-            "time_limit_s": options.time_limit_s,
-            "mip_gap": options.mip_gap,
-            "threads": options.threads,
-            "seed": options.seed,
-        },
+        "solver": {"backend": backend, **options_summary(options)},
         "size": {
-            "variables": lp.num_vars,
-            "integer_variables": lp.num_integer,
-            "rows": lp.num_rows,
-            "nonzeros": lp.num_nonzeros,
+            **program_size(lp),
             "shared_columns": int(sum(len(c) for _k, c in result.stacked.nodes.values())),
         },
         "solves": [_solve_entry(x, s) for x in solves],

@@ -14,6 +14,7 @@ from capplan import __version__
 from capplan.backends.base import Result, SolveOptions, Status
 from capplan.config.loader import Config
 from capplan.model.build import Model
+from capplan.model.lp import LinearProgram
 from capplan.results import tables as rt
 from capplan.results.kpis import kpis
 from capplan.results.money import money_summary, money_tables
@@ -92,6 +93,26 @@ def versions() -> dict[str, str]:
     return dict(_versions())
 
 
+def options_summary(options: SolveOptions) -> dict[str, Any]:
+    """summary.json's solver settings (with the backend beside them)."""
+    return {
+        "time_limit_s": options.time_limit_s,
+        "mip_gap": options.mip_gap,
+        "threads": options.threads,
+        "seed": options.seed,
+    }
+
+
+def program_size(lp: LinearProgram) -> dict[str, int]:
+    """summary.json's ``size`` of the program handed to the solver."""
+    return {
+        "variables": lp.num_vars,
+        "integer_variables": lp.num_integer,
+        "rows": lp.num_rows,
+        "nonzeros": lp.num_nonzeros,
+    }
+
+
 def summary(
     config: Config,
     model: Model,
@@ -119,17 +140,9 @@ def summary(
         "solver": {
             "backend": result.backend,
             "version": result.solver_version,
-            "time_limit_s": options.time_limit_s,
-            "mip_gap": options.mip_gap,
-            "threads": options.threads,
-            "seed": options.seed,
+            **options_summary(options),
         },
-        "size": {
-            "variables": lp.num_vars,
-            "integer_variables": lp.num_integer,
-            "rows": lp.num_rows,
-            "nonzeros": lp.num_nonzeros,
-        },
+        "size": program_size(lp),
         "times": {k: round(v, 6) for k, v in times.items()},
         "solver_times": {
             "fill_s": round(result.fill_time_s, 6),
