@@ -163,7 +163,7 @@ def stack(members: Sequence[Member], risk: Risk | None = None) -> Stacked:
         np.maximum.at(lb, col_map, lp.col_lb)
         np.minimum.at(ub, col_map, lp.col_ub)
         np.logical_or.at(integer, col_map, lp.integer)
-        A = lp.A.tocsr()
+        A = lp.csr()
         parts.append(
             sp.csr_matrix((A.data, col_map[A.indices], A.indptr), shape=(A.shape[0], width))
         )
@@ -205,7 +205,7 @@ def fingerprint(m: Member) -> bytes:
     """SHA-256 of everything that makes a future's program and place in the tree: two
     futures with the same fingerprint can never be told apart."""
     lp = m.lp
-    A = lp.A.tocsr()
+    A = lp.csr()
     h = hashlib.sha256(repr((m.nodes, m.stage_keys, lp.maximize, lp.c0, A.shape)).encode())
     arrays = (lp.c, lp.col_lb, lp.col_ub, lp.row_lb, lp.row_ub, lp.integer, *m.stage_cols)
     for a in (*arrays, A.data, A.indices, A.indptr):

@@ -80,8 +80,8 @@ class Csr:
             A = sp.csr_matrix((vals, (rows, cols)), shape=shape)
             A.sum_duplicates()
             data = A.data.astype(np.float64, copy=False)
-            at = {"dtype": index, "copy": False}
-            return Csr(data, A.indices.astype(**at), A.indptr.astype(**at), (m, n), [A])
+            indices = A.indices.astype(index, copy=False)
+            return Csr(data, indices, A.indptr.astype(index, copy=False), (m, n), [A])
         if rows.size > 1 and not bool(np.all(rows[1:] >= rows[:-1])):
             by_row = np.argsort(rows.astype(np.uint16 if m <= 2**16 else np.int64), kind="stable")
             rows, cols, vals = rows[by_row], cols[by_row], vals[by_row]
@@ -95,8 +95,7 @@ class Csr:
                 rows, cols = rows[first], cols[first]
         indptr: np.ndarray = np.zeros(m + 1, dtype=index)
         np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
-        indices: np.ndarray = np.asarray(cols).astype(index, copy=False)
-        return Csr(np.asarray(vals, dtype=np.float64), indices, indptr, (m, n))
+        return Csr(np.asarray(vals, dtype=np.float64), cols.astype(index), indptr, (m, n))
 
     @staticmethod
     def vstack(parts: list[Csr], n: int, index: type) -> Csr:
