@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from capplan.backends import get_backend
 from capplan.backends.base import ProgressEvent, SolveOptions, Status
 from capplan.model.lp import LinearProgram
-from capplan.scaling import factors, needs_scaling, scale, unscale
+from capplan.scaling import bound_exponent, factors, needs_scaling, scale, unscale
 from capplan.verify import check_plan, solve_scaled
 
 
@@ -107,6 +107,10 @@ def test_the_base_case_is_solved_as_it_is() -> None:
     root = Path(__file__).resolve().parents[1]
     model = build(load(SolveRequest(model=str(root / "models" / "base.yaml"))))
     assert not needs_scaling(model.lp)
+    # its demand rows reach 7.0e6 ZFLOP: bounds (only) are scaled by 2**-3 (7.0e6 / 8 < 1e6)
+    top = np.abs(np.concatenate([model.lp.row_lb, model.lp.row_ub]))
+    assert 4e6 < top[np.isfinite(top)].max() <= 8e6
+    assert bound_exponent(model.lp) == -3
 
 
 def test_progress_is_reported_in_the_models_units() -> None:
@@ -118,3 +122,58 @@ def test_progress_is_reported_in_the_models_units() -> None:
     assert result.objective == pytest.approx(1e6, rel=1e-6)
     found = [e.incumbent for e in events if e.incumbent is not None]
     assert found and found[-1] == pytest.approx(1e6, rel=1e-6)
+
+
+# maximise 5 n + 1e-3 y  s.t.  y <= 3e6,  1e6 n + y <= 5.5e6,  n in {0..10} integer, y >= 0.
+# n = 2, y = 3e6 earns 10 + 3000 = 3010 (n = 1: 3005; n = 3: y <= 2.5e6, 2515); the LP
+# relaxation's n = 2.5 earns 3012.5.  With n fixed at 2 the first row's dual is 1e-3.
+LARGE_BOUNDS = lp_of([5.0, 1e-3], [[0.0, 1.0], [1e6, 1.0]], [-np.inf, -np.inf], [3e6, 5.5e6],
+                     [10.0, np.inf], [True, False], maximize=True)  # fmt: skip
+
+
+def test_bound_exponent_brings_the_largest_bound_within_the_limit() -> None:
+    assert bound_exponent(LARGE_BOUNDS) == -3  # 5.5e6 / 8 = 687,500
+    assert bound_exponent(TINY_REVENUE) == -4  # x <= 1e8 would need 2**-7: at most 2**-4
+    small = dataclasses.replace(LARGE_BOUNDS, row_ub=np.array([3e5, 5.5e5]))
+    assert bound_exponent(small) == 0
+    # an integer column's bound is never scaled (whole numbers stay whole), so not counted
+    assert bound_exponent(dataclasses.replace(small, col_ub=np.array([1e9, np.inf]))) == 0
+    # a row bound no plan can reach is no bound: 1e6 n + y <= 1e9 with n <= 10, y <= 4e5
+    # (at most 1.04e7) stands for "no limit"
+    unreachable = dataclasses.replace(small, row_ub=np.array([3e5, 1e9]),
+                                      col_ub=np.array([10.0, 4e5]))  # fmt: skip
+    assert bound_exponent(unreachable) == 0
+    reachable = dataclasses.replace(unreachable, col_ub=np.array([10.0, np.inf]))
+    assert bound_exponent(reachable) == -4  # 1e9 would need 2**-10: at most 2**-4
+
+
+class _Recording:
+    """The real HiGHS backend, keeping the program it was handed."""
+
+    def __init__(self) -> None:
+        self.inner = get_backend("highs")
+        self.seen: list[LinearProgram] = []
+
+    def solve(self, lp: LinearProgram, options: SolveOptions, **kwargs: object) -> object:
+        self.seen.append(lp)
+        return self.inner.solve(lp, options, **kwargs)
+
+
+def test_large_bounds_are_solved_scaled_and_answered_in_the_programs_units() -> None:
+    backend = _Recording()
+    result = solve_scaled(backend, LARGE_BOUNDS, SolveOptions(mip_gap=1e-9))
+    handed = backend.seen[0]
+    finite = np.abs(np.concatenate([handed.row_ub[np.isfinite(handed.row_ub)], [handed.col_ub[0]]]))
+    assert finite.max() <= 1e6 and handed.col_ub[0] == 10.0  # n stays whole, up to 10
+    assert result.status is Status.OPTIMAL
+    assert result.x == pytest.approx([2.0, 3e6], rel=1e-9)
+    assert result.objective == pytest.approx(3010.0, rel=1e-9)
+    assert result.bound == pytest.approx(3010.0, rel=1e-6)  # not 3010 / 8
+    fixed = dataclasses.replace(
+        LARGE_BOUNDS, col_lb=np.array([2.0, 0.0]), col_ub=np.array([2.0, np.inf]),
+        integer=np.array([False, False]),
+    )  # fmt: skip
+    duals = solve_scaled(get_backend("highs"), fixed, SolveOptions()).duals
+    assert np.abs(duals) == pytest.approx([1e-3, 0.0], abs=1e-12)
+    checked = check_plan(LARGE_BOUNDS, result)
+    assert checked is not None and checked.verified

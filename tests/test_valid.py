@@ -187,6 +187,7 @@ def test_proof_suite_on_a_tiny_instance(tmp_path: Path) -> None:
     (rec,) = result["instances"]
     assert rec["same_optimum"] and result["failures"] == []
     assert rec["plain"]["objective"] == pytest.approx(3.0, abs=1e-6)
+    assert rec["scaled"]["objective"] == pytest.approx(3.0, abs=1e-6)
     assert rec["plain"]["root_lp_bound"] == pytest.approx(4.0, abs=1e-6)
     assert rec["tight"]["root_lp_bound"] == pytest.approx(3.0, abs=1e-6)
     assert len(rec["plain"]["seconds_all"]) == 2

@@ -7,10 +7,11 @@ Three steps around every solve (docs/reliability.md states the tolerances):
    tolerances (HiGHS: 1e-7), so a model in too small a money unit (every cost x 1e-6)
    looks optimal anywhere; :func:`solve_scaled` solves the scaled program and reports the
    objective, bound and duals in the model's own units.  The base case's objective is
-   already in range: its factor is 1 and its solve unchanged.  A program whose matrix or
-   objective spans more than 1e8 is scaled by rows and columns first
-   (:mod:`capplan.scaling`), its plan polished there to the solver's tolerance, then
-   mapped back.
+   already in range: its factor is 1.  A program whose matrix or objective spans more
+   than 1e8 is scaled by rows and columns first, and one whose row or continuous-column
+   bounds exceed 1e6 (the base case's demand rows reach 7e6 ZFLOP) has its rows and
+   continuous columns scaled down by a power of two (:mod:`capplan.scaling`); its plan
+   is polished there to the solver's tolerance, then mapped back.
 2. :func:`polish` cleans the plan at the results boundary: integer columns rounded,
    values within ``CLEAN_TOL`` (relative) of a column bound put on it, and ``<=``/``>=``
    rows exceeded by at most ``CLEAN_TOL`` brought back by shrinking their continuous
@@ -34,8 +35,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from capplan.model.lp import LinearProgram
+from capplan.scaling import bound_exponent, bound_factors, needs_scaling
 from capplan.scaling import factors as row_column_factors
-from capplan.scaling import needs_scaling
 from capplan.scaling import scale as scale_rows_columns
 from capplan.scaling import unscale as unscale_rows_columns
 
@@ -85,12 +86,32 @@ def unscale(result: Any, factor: float) -> Any:
     return result
 
 
+def program_factors(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Row and column factors for a program that needs them, and its bound exponent ``k``:
+    row and column scaling when the program spans more than 1e8
+    (:func:`capplan.scaling.factors`), then every row and continuous column times ``2**k``
+    when its bounds exceed ``BOUND_LIMIT`` (:func:`capplan.scaling.bound_factors`).
+    ``None``: solved as it is."""
+    r, d = row_column_factors(lp) if needs_scaling(lp) else (None, None)
+    program = lp if r is None or d is None else scale_rows_columns(lp, r, d)
+    k = bound_exponent(program)
+    if k:
+        rk, dk = bound_factors(program, k)
+        r, d = (rk, dk) if r is None or d is None else (r * rk, d * dk)
+    return None if r is None or d is None else (r, d, k)
+
+
 def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: Any) -> Any:
     """``backend.solve`` on the objective-scaled program (and, when the program is badly
-    scaled, the row- and column-scaled one), answered in the model's units."""
-    rows_columns = row_column_factors(lp) if needs_scaling(lp) else None
-    program = lp if rows_columns is None else scale_rows_columns(lp, *rows_columns)
-    factor = objective_scale(program)
+    scaled or its bounds are too large, the row- and column-scaled one; see
+    :func:`program_factors`), answered in the model's units."""
+    rows_columns = program_factors(lp)
+    program, k = lp, 0
+    if rows_columns is not None:
+        r, d, k = rows_columns
+        program = scale_rows_columns(lp, r, d)
+    # bounds times 2**k carry the objective with them (as HiGHS's user_bound_scale does)
+    factor = objective_scale(scaled(program, 2.0**k)) * 2.0**k
     progress = kwargs.get("progress")
     if progress is not None and factor != 1.0:
 
@@ -110,7 +131,7 @@ def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: An
         return result
     if result.x is not None:  # the solver's tolerance is met in scaled form: settle it there
         result.x = polish(program, result.x, tol=FEAS_TOL)
-    return unscale_rows_columns(result, *rows_columns)
+    return unscale_rows_columns(result, *rows_columns[:2])
 
 
 def _span(values: np.ndarray) -> dict[str, float] | None:

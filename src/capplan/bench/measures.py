@@ -7,7 +7,11 @@ side by side in one run, and write ``results.md`` and ``results.json`` to the ou
   command's wall time minus the solver's own time (``solver_times.solve_s`` of its
   summary.json), imports included, median of ``repeat`` runs.  With ``--against CMD`` (a
   ``capplan`` executable of another version, e.g. today's main installed in its own venv)
-  the two commands run interleaved and the ratio of their overheads is reported.
+  the two commands run interleaved and the ratio of their overheads is reported.  Both run
+  as on a user's machine from the second run on: with Python's bytecode cache (a
+  ``PYTHONDONTWRITEBYTECODE`` in the caller's environment is not passed on, as it would
+  have each run compile every module of the package from source again) after one untimed
+  warm-up run each.
 * ``warm`` -- from Python, change the total budget and re-solve the base case at gap 1e-3,
   warm-started from the previous plan (:class:`capplan.library.Session`), against the same
   re-solve without a start; every warm objective must equal the cold one within the gap
@@ -22,6 +26,7 @@ side by side in one run, and write ``results.md`` and ``results.json`` to the ou
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -53,6 +58,11 @@ class MeasureArgs:
     against: str | None = None
 
 
+def _user_env() -> dict[str, str]:
+    """The environment a user's ``capplan`` runs in: bytecode caching as Python's default."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _solve_once(command: list[str], folder: Path) -> tuple[float, float]:
     """(wall seconds, solver seconds) of one ``capplan solve`` of the base case."""
     run = folder / f"run-{time.monotonic_ns()}"
@@ -62,6 +72,7 @@ def _solve_once(command: list[str], folder: Path) -> tuple[float, float]:
         check=True,
         cwd=ROOT,
         capture_output=True,
+        env=_user_env(),
     )
     wall = time.perf_counter() - t0
     summary = json.loads((run / "summary.json").read_text())
@@ -75,6 +86,8 @@ def engine(args: MeasureArgs) -> Measured:
         commands["against"] = [args.against]
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
     with tempfile.TemporaryDirectory() as tmp:
+        for command in commands.values():  # warm-up, untimed: writes the bytecode caches
+            _solve_once(command, Path(tmp))
         for _ in range(args.repeat):
             for name, command in commands.items():  # interleaved: same machine state
                 samples[name].append(_solve_once(command, Path(tmp)))
@@ -161,7 +174,7 @@ def sweep(args: MeasureArgs) -> Measured:
 
 
 def proof(args: MeasureArgs) -> Measured:
-    """The proof of optimality, plain against tight formulation (capplan.bench.proof)."""
+    """The proof of optimality: plain, tight and scaled (capplan.bench.proof)."""
     from capplan.bench.proof import measure
 
     return measure(args)

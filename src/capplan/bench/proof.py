@@ -1,11 +1,15 @@
-"""``capplan bench --suite proof``: the proof of optimality, plain against tight formulation.
+"""``capplan bench --suite proof``: the proof of optimality, before and after.
 
 Each instance (the base case and every library scenario, ``capplan solve models/base.yaml
 -s NAME``) is built twice, ``build_model(tables, tighten=False)`` (the plain formulation)
 and ``build_model(tables, tighten=True)`` (with :mod:`capplan.model.valid`),
 and both programs are solved by HiGHS through highspy with the same settings: relative
-gap 1e-6, absolute gap 1e-9, one thread, seed 0, no output.  The two are solved one after
-the other, ``repeat`` times each, alternating, so that both see the same machine load.
+gap 1e-6, absolute gap 1e-9, one thread, seed 0, no output.  The plain program is solved
+twice: as HiGHS got it from capplan before this engine (``plain``: the same program and
+HiGHS release as c242f44's OR-Tools path) and as ``capplan solve`` hands it over now
+(``scaled``: its large bounds scaled down by :func:`capplan.verify.program_factors`, the
+answer mapped back).  The three are solved one after the other, ``repeat`` times each,
+alternating, so that all see the same machine load.
 
 Per instance and formulation it records the solver's own seconds (median of the
 repeats), branch-and-bound nodes and simplex iterations (deterministic work measures),
@@ -60,11 +64,24 @@ def default_settings() -> ProofSettings:
     return ProofSettings(scenarios=[None, *names])
 
 
+KINDS = ("plain", "tight", "scaled")
+
+
 def highs_solve(
-    lp: LinearProgram, *, relax: bool = False, time_limit_s: float | None = None, seed: int = 0
+    lp: LinearProgram,
+    *,
+    relax: bool = False,
+    time_limit_s: float | None = None,
+    seed: int = 0,
+    scaled: bool = False,
 ) -> dict[str, Any]:
-    """Solve ``lp`` with highspy (the settings of the module docstring)."""
+    """Solve ``lp`` with highspy (the settings of the module docstring); ``scaled``: as
+    :func:`capplan.verify.solve_scaled` scales it, objective and bound mapped back."""
     import highspy
+
+    factor = 1.0
+    if scaled:
+        lp, factor = _as_capplan_scales(lp)
 
     h = highspy.Highs()
     for key, value in (
@@ -97,33 +114,57 @@ def highs_solve(
     h.run()
     seconds = time.perf_counter() - t0
     info = h.getInfo()
+    objective = float(info.objective_function_value) / factor
     return {
         "status": h.modelStatusToString(h.getModelStatus()),
-        "objective": float(info.objective_function_value),
-        "bound": float(info.mip_dual_bound) if not relax else float(info.objective_function_value),
+        "objective": objective,
+        "bound": float(info.mip_dual_bound) / factor if not relax else objective,
         "nodes": int(info.mip_node_count) if not relax else 0,
         "iterations": int(info.simplex_iteration_count),
         "seconds": seconds,
     }
 
 
+def _as_capplan_scales(lp: LinearProgram) -> tuple[LinearProgram, float]:
+    """The program as :func:`capplan.verify.solve_scaled` hands it to the solver, and the
+    factor its objective was multiplied by."""
+    from capplan.scaling import scale
+    from capplan.verify import objective_scale, program_factors, scaled
+
+    found = program_factors(lp)
+    if found is None:
+        factor = objective_scale(lp)
+        return scaled(lp, factor), factor
+    r, d, k = found
+    program = scale(lp, r, d)
+    factor = objective_scale(scaled(program, 2.0**k)) * 2.0**k
+    return scaled(program, factor), factor
+
+
 def instance_record(
     name: str, plain: LinearProgram, tight: LinearProgram, settings: ProofSettings
 ) -> dict[str, Any]:
-    """Both formulations of one instance, solved alternately ``repeat`` times."""
-    runs: dict[str, list[dict[str, Any]]] = {"plain": [], "tight": []}
+    """Both formulations of one instance (and the plain one scaled), solved alternately
+    ``repeat`` times."""
+    programs = {"plain": plain, "tight": tight, "scaled": plain}
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     seed0, *others = settings.seeds or (0,)
+    limit = settings.time_limit_s
     for _ in range(max(1, settings.repeat)):
-        for kind, lp in (("plain", plain), ("tight", tight)):
-            runs[kind].append(highs_solve(lp, time_limit_s=settings.time_limit_s, seed=seed0))
-    seeded: dict[str, list[dict[str, Any]]] = {"plain": [], "tight": []}
+        for kind, lp in programs.items():
+            runs[kind].append(
+                highs_solve(lp, time_limit_s=limit, seed=seed0, scaled=kind == "scaled")
+            )
+    seeded: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     for seed in others:
-        for kind, lp in (("plain", plain), ("tight", tight)):
-            seeded[kind].append(highs_solve(lp, time_limit_s=settings.time_limit_s, seed=seed))
+        for kind, lp in programs.items():
+            seeded[kind].append(
+                highs_solve(lp, time_limit_s=limit, seed=seed, scaled=kind == "scaled")
+            )
     rec: dict[str, Any] = {"instance": name}
-    for kind, lp in (("plain", plain), ("tight", tight)):
+    for kind, lp in programs.items():
         first = runs[kind][0]
-        root = highs_solve(lp, relax=True)["objective"]
+        root = highs_solve(lp, relax=True, scaled=kind == "scaled")["objective"]
         rec[kind] = {
             "status": first["status"],
             "objective": first["objective"],
@@ -138,19 +179,17 @@ def instance_record(
             "nonzeros": lp.num_nonzeros,
             "seeds": _by_seed(settings.seeds or (0,), [first, *seeded[kind]]),
         }
-    p, t = rec["plain"], rec["tight"]
-    rec["ratio"] = {
-        key: (t[key] / p[key] if p[key] else float("nan"))
-        for key in ("seconds", "nodes", "iterations")
-    }
-    objectives = [r["objective"] for kind in ("plain", "tight") for r in seeded[kind]]
-    diff = max(abs(o - p["objective"]) for o in [t["objective"], *objectives])
+    p, t, c = rec["plain"], rec["tight"], rec["scaled"]
+    for label, other in (("ratio", t), ("ratio_scaled", c)):
+        rec[label] = {
+            key: (other[key] / p[key] if p[key] else float("nan"))
+            for key in ("seconds", "nodes", "iterations")
+        }
+    objectives = [r["objective"] for kind in KINDS for r in seeded[kind]]
+    diff = max(abs(o - p["objective"]) for o in [t["objective"], c["objective"], *objectives])
     rec["same_optimum"] = bool(
         diff / max(1.0, abs(p["objective"])) <= AGREE
-        and p["status"] == "Optimal"
-        and t["status"] == "Optimal"
-        and p["seeds"]["all_optimal"]
-        and t["seeds"]["all_optimal"]
+        and all(rec[k]["status"] == "Optimal" and rec[k]["seeds"]["all_optimal"] for k in KINDS)
     )
     return rec
 
@@ -191,11 +230,15 @@ def run_proof(settings: ProofSettings, progress: Callable[[str], None] = print) 
         for key in ("seconds", "nodes", "iterations"):
             plain_med = statistics.median(r["plain"][key] for r in scen)
             tight_med = statistics.median(r["tight"][key] for r in scen)
+            scaled_med = statistics.median(r["scaled"][key] for r in scen)
             summary[key] = {
                 "plain_median": plain_med,
                 "tight_median": tight_med,
+                "scaled_median": scaled_med,
                 "ratio_of_medians": tight_med / plain_med if plain_med else float("nan"),
                 "median_ratio": statistics.median(r["ratio"][key] for r in scen),
+                "scaled_ratio_of_medians": scaled_med / plain_med if plain_med else float("nan"),
+                "scaled_median_ratio": statistics.median(r["ratio_scaled"][key] for r in scen),
             }
     failures = [
         f"{r['instance']}: plain {r['plain']['status']} {r['plain']['objective']:.10g}, "
@@ -228,28 +271,31 @@ def _highs_version() -> str:
 
 
 def _line(rec: dict[str, Any]) -> str:
-    p, t = rec["plain"], rec["tight"]
+    p, t, c = rec["plain"], rec["tight"], rec["scaled"]
     return (
         f"{rec['instance']}: plain {p['seconds']:.2f} s {p['nodes']} nodes, tight "
-        f"{t['seconds']:.2f} s {t['nodes']} nodes, ratio {rec['ratio']['seconds']:.2f}"
-        + ("" if rec["same_optimum"] else "  OPTIMA DIFFER")
+        f"{t['seconds']:.2f} s {t['nodes']} nodes, scaled {c['seconds']:.2f} s "
+        f"{c['nodes']} nodes" + ("" if rec["same_optimum"] else "  OPTIMA DIFFER")
     )
 
 
 def markdown(result: dict[str, Any]) -> str:
     """The tables of results.md."""
     head = (
-        "| instance | plain s | tight s | ratio s | plain nodes | tight nodes | ratio nodes "
-        "| plain LP iters | tight LP iters | plain root LP | tight root LP | objective | same |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| instance | plain s | tight s | scaled s | tight/plain s | scaled/plain s "
+        "| plain nodes | tight nodes | scaled nodes | plain LP iters | tight LP iters "
+        "| scaled LP iters | plain root LP | tight root LP | objective | same |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for r in result["instances"]:
-        p, t, q = r["plain"], r["tight"], r["ratio"]
+        p, t, c = r["plain"], r["tight"], r["scaled"]
         lines.append(
-            f"| {r['instance']} | {p['seconds']:.2f} | {t['seconds']:.2f} | {q['seconds']:.2f} "
-            f"| {p['nodes']} | {t['nodes']} | {q['nodes']:.2f} | {p['iterations']} "
-            f"| {t['iterations']} | {p['root_lp_bound']:.1f} ({100 * p['root_gap']:.2f}%) "
+            f"| {r['instance']} | {p['seconds']:.2f} | {t['seconds']:.2f} | {c['seconds']:.2f} "
+            f"| {r['ratio']['seconds']:.2f} | {r['ratio_scaled']['seconds']:.2f} "
+            f"| {p['nodes']} | {t['nodes']} | {c['nodes']} | {p['iterations']} "
+            f"| {t['iterations']} | {c['iterations']} "
+            f"| {p['root_lp_bound']:.1f} ({100 * p['root_gap']:.2f}%) "
             f"| {t['root_lp_bound']:.1f} ({100 * t['root_gap']:.2f}%) | {t['objective']:.4f} "
             f"| {'yes' if r['same_optimum'] else 'NO'} |"
         )
@@ -258,13 +304,16 @@ def markdown(result: dict[str, Any]) -> str:
     if med:
         tail = (
             "\n\nMedian over the scenarios (base case excluded):\n\n"
-            "| measure | plain | tight | ratio of medians | median of ratios |\n"
-            "|---|---|---|---|---|\n"
+            "| measure | plain | tight | scaled | tight/plain: ratio of medians (median of "
+            "ratios) | scaled/plain: ratio of medians (median of ratios) |\n"
+            "|---|---|---|---|---|---|\n"
         )
         for key, m in med.items():
             tail += (
                 f"| {key} | {m['plain_median']:.4g} | {m['tight_median']:.4g} "
-                f"| {m['ratio_of_medians']:.2f} | {m['median_ratio']:.2f} |\n"
+                f"| {m['scaled_median']:.4g} | {m['ratio_of_medians']:.2f} "
+                f"({m['median_ratio']:.2f}) | {m['scaled_ratio_of_medians']:.2f} "
+                f"({m['scaled_median_ratio']:.2f}) |\n"
             )
     s = result["settings"]
     note = (
@@ -289,11 +338,12 @@ def _seeds_md(result: dict[str, Any]) -> str:
     out = (
         "\nNodes (LP iterations) by seed "
         f"{', '.join(map(str, result['settings']['seeds']))}:\n\n"
-        "| instance | plain | plain median | tight | tight median |\n|---|---|---|---|---|\n"
+        "| instance | plain | plain median | tight | tight median | scaled | scaled median |\n"
+        "|---|---|---|---|---|---|---|\n"
     )
     for r in result["instances"]:
         cells = []
-        for kind in ("plain", "tight"):
+        for kind in KINDS:
             s = r[kind]["seeds"]
             runs = ", ".join(f"{n} ({i})" for n, i in zip(s["nodes"], s["iterations"], strict=True))
             cells += [runs, f"{s['nodes_median']:g} ({s['iterations_median']:g})"]

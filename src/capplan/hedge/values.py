@@ -30,6 +30,7 @@ from capplan.backends.base import Result, SolveOptions, Status
 from capplan.hedge.meanvalue import mean_value_program
 from capplan.hedge.program import Member, Risk, Stacked, cvar, quantile, stack
 from capplan.model.lp import LinearProgram
+from capplan.verify import solve_scaled
 
 Bracket = tuple[float, float]
 
@@ -73,7 +74,7 @@ def _integral(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
 def run_solve(label: str, lp: LinearProgram, backend: str, options: SolveOptions) -> Solved:
     """Solve ``lp`` and state what is proven, in max form."""
     t0 = time.perf_counter()
-    result: Result = get_backend(backend).solve(lp, options)
+    result: Result = solve_scaled(get_backend(backend), lp, options)  # as capplan solve does
     seconds = time.perf_counter() - t0
     if not result.status.has_solution or result.x is None or result.objective is None:
         return Solved(label, str(result.status), None, None, None, seconds)
