@@ -43,6 +43,9 @@ class SolveOptions:
     threads: int = 1
     seed: int = 0
     verbose: bool = False
+    # what a MIP start is: True, the plan to beat of a re-solve (HiGHS's heuristics and
+    # restarts off, leaving the proof); False, a first plan only (the search as without it)
+    start_focus: bool = True
 
 
 @dataclass(frozen=True)

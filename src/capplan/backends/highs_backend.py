@@ -154,7 +154,7 @@ class HighspyBackend(Backend):
             pass_program(h, lp)
         except ValueError as exc:
             return self._error(str(exc), used)
-        used["mip_start"] = self._set_start(h, lp, start)
+        used["mip_start"] = self._set_start(h, lp, start, options.start_focus)
         if progress is not None and lp.is_mip:
             _subscribe_progress(h, progress)
         t1 = time.perf_counter()
@@ -180,7 +180,7 @@ class HighspyBackend(Backend):
             h.setOptionValue("time_limit", float(options.time_limit_s))
 
     @staticmethod
-    def _set_start(h: Any, lp: LinearProgram, start: np.ndarray | None) -> str:
+    def _set_start(h: Any, lp: LinearProgram, start: np.ndarray | None, focus: bool) -> str:
         """Offer ``start`` as a MIP start: one value per column, NaN where none is given
         (HiGHS completes a partial start by solving for the rest).  HiGHS checks it and
         ignores a start that does not fit the program.
@@ -188,7 +188,8 @@ class HighspyBackend(Backend):
         A complete start that satisfies every row and bound (checked here) is a plan to
         beat: HiGHS's primal heuristics and its restart are then switched off, leaving
         the work of proving the bound (on the base case a budget change re-solves about
-        seven times faster: docs/benchmarks.md, "warm").  Any other start leaves HiGHS's
+        seven times faster: docs/benchmarks.md, "warm"), unless ``focus`` is False (a
+        first plan only: :mod:`capplan.hedge.start`).  Any other start leaves HiGHS's
         settings as they are.
         """
         if start is None or not lp.is_mip:
@@ -208,6 +209,8 @@ class HighspyBackend(Backend):
         scale = max(1.0, float(np.abs(values).max(initial=0.0)))
         if lp.max_violation(values) > START_TOLERANCE * scale:
             return "given (not feasible here: HiGHS repairs or ignores it)"
+        if not focus:
+            return "given (feasible: a first plan, the search as without it)"
         for option in WARM_OFF:
             h.setOptionValue(option, False)
         h.setOptionValue("mip_heuristic_effort", 0.0)

@@ -5,8 +5,9 @@ The futures are drawn from models/futures/combined.yaml: N independent draws of 
 outcome per factor (each with its outcome probabilities, seed 0), each future of
 probability 1/N, written as an explicit futures list.  Each size runs in a fresh Python
 process (so that its peak memory is its own) that builds the futures and solves the
-hedged plan (the deterministic equivalent) with HiGHS, one thread, gap 1e-4 and a time
-limit of 300 s; WS, EV and EEV are not solved (they are N + 2 more solves).  Recorded:
+hedged plan (the deterministic equivalent, from its relax-and-fix first plan:
+:mod:`capplan.hedge.start`) with HiGHS, one thread, gap 1e-4 and a time limit of 300 s
+for both; WS, EV and EEV are not solved (they are N + 2 more solves).  Recorded:
 status, gap, build and solve seconds, peak resident memory, the program's size.
 The target (issue 9): 50 futures reach gap 1e-4 within 300 s under 2 GB.
 """

@@ -173,7 +173,8 @@ def summary(
     """summary.json of a hedge (the caller adds where its inputs came from)."""
     lp = result.stacked.lp
     s = result.sign
-    solves = [result.rp, *result.ws, result.ev, result.eev]
+    first = [] if result.first is None else [result.first]
+    solves = [result.rp, *first, *result.ws, result.ev, result.eev]
     if base_solve is not None:
         solves.append(base_solve)
     return {

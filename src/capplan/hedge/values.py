@@ -29,6 +29,7 @@ from capplan.backends import get_backend
 from capplan.backends.base import Result, SolveOptions, Status
 from capplan.hedge.meanvalue import mean_value_program
 from capplan.hedge.program import Member, Risk, Stacked, cvar, quantile, stack
+from capplan.hedge.start import timed_start
 from capplan.model.lp import LinearProgram
 from capplan.verify import solve_scaled
 
@@ -63,6 +64,7 @@ class Hedge:
     plans: tuple[np.ndarray, ...]  # each future's columns in the hedged plan
     future_values: np.ndarray  # each future's value (max form) in the hedged plan
     excluded: tuple[str, ...]  # futures of probability 0, left out of the program
+    first: Solved | None = None  # RP's first plan, by relax-and-fix (capplan.hedge.start)
 
 
 def _integral(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
@@ -71,10 +73,16 @@ def _integral(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_solve(label: str, lp: LinearProgram, backend: str, options: SolveOptions) -> Solved:
-    """Solve ``lp`` and state what is proven, in max form."""
+def run_solve(
+    label: str,
+    lp: LinearProgram,
+    backend: str,
+    options: SolveOptions,
+    start: np.ndarray | None = None,
+) -> Solved:
+    """Solve ``lp`` (from ``start``, if given) and state what is proven, in max form."""
     t0 = time.perf_counter()
-    result: Result = solve_scaled(get_backend(backend), lp, options)  # as capplan solve does
+    result: Result = solve_scaled(get_backend(backend), lp, options, start=start)
     seconds = time.perf_counter() - t0
     if not result.status.has_solution or result.x is None or result.objective is None:
         return Solved(label, str(result.status), None, None, None, seconds)
@@ -116,7 +124,16 @@ def solve_hedge(
     stage = on_stage if callable(on_stage) else (lambda _s, _d: None)
     stage("hedge", f"{len(kept)} futures")
     stacked = stack(kept, risk)
-    rp = run_solve("RP", stacked.lp, backend, options)
+    start, first, rp_options = None, None, options
+    if len({m.nodes for m in kept}) > 1:  # a tree, not one future
+        stage("first plan", "relax-and-fix over the stages")
+        start, start_s, rp_options = timed_start(stacked, backend, options)
+        found = "feasible" if start is not None else "none found"
+        value = None if start is None else float(stacked.lp.objective_value(start))
+        first = Solved("first plan (relax-and-fix)", found, value, None, None, start_s)
+    rp = run_solve("RP", stacked.lp, backend, rp_options, start)
+    if first is not None:  # RP's time includes its first plan's
+        rp = replace(rp, seconds=rp.seconds + first.seconds)
     plans: tuple[np.ndarray, ...] = ()
     future_values = np.full(len(kept), np.nan)
     if rp.x is not None:
@@ -136,7 +153,7 @@ def solve_hedge(
             fixed = _fix_root(stacked, kept, ev.x, ev_maps)
             eev = run_solve("EEV", fixed, backend, options)
     sign = kept[0].sign
-    return Hedge(kept, sign, risk, stacked, rp, ws, ev, eev, plans, future_values, excluded)
+    return Hedge(kept, sign, risk, stacked, rp, ws, ev, eev, plans, future_values, excluded, first)
 
 
 def _fix_root(
