@@ -44,10 +44,10 @@ PASSES = 8
 #: The largest row or continuous-column bound handed to a solver; HiGHS calls larger
 #: bounds "excessively large" and advises scaling them down by a power of two.
 BOUND_LIMIT = 1e6
-#: At most 2**-4: an integer column's coefficients shrink with its rows, and at 2**-9 HiGHS
-#: rejected the optimum of a hand-sized case (a budget row of 1e9) for a 1.5e-5 row
-#: violation after its presolve, and called a worse plan optimal (tests/test_bench.py
-#: checks that case against PuLP and CBC).
+#: At most 2**-4: an integer column's coefficients shrink with its rows.  Forced to 2**-9,
+#: HiGHS rejected the optimum of a hand-sized case for a 1.5e-5 row violation after its
+#: presolve and called a worse plan optimal (tests/test_bench.py checks that case, whose
+#: supply row of 1e9 stands for "no limit", against PuLP and CBC).
 BOUND_SCALE_MAX = 4
 
 

@@ -101,17 +101,26 @@ def program_factors(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, int] | N
     return None if r is None or d is None else (r, d, k)
 
 
-def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: Any) -> Any:
-    """``backend.solve`` on the objective-scaled program (and, when the program is badly
-    scaled or its bounds are too large, the row- and column-scaled one; see
-    :func:`program_factors`), answered in the model's units."""
+def handed_over(
+    lp: LinearProgram,
+) -> tuple[LinearProgram, tuple[np.ndarray, np.ndarray, int] | None, float]:
+    """What :func:`solve_scaled` hands a solver: the program with its rows and columns
+    scaled (:func:`program_factors`, or as it is), those factors, and the factor its
+    objective is then multiplied by."""
     rows_columns = program_factors(lp)
     program, k = lp, 0
     if rows_columns is not None:
         r, d, k = rows_columns
         program = scale_rows_columns(lp, r, d)
     # bounds times 2**k carry the objective with them (as HiGHS's user_bound_scale does)
-    factor = objective_scale(scaled(program, 2.0**k)) * 2.0**k
+    return program, rows_columns, objective_scale(scaled(program, 2.0**k)) * 2.0**k
+
+
+def solve_scaled(backend: _Solves, lp: LinearProgram, options: Any, **kwargs: Any) -> Any:
+    """``backend.solve`` on the objective-scaled program (and, when the program is badly
+    scaled or its bounds are too large, the row- and column-scaled one; see
+    :func:`program_factors`), answered in the model's units."""
+    program, rows_columns, factor = handed_over(lp)
     progress = kwargs.get("progress")
     if progress is not None and factor != 1.0:
 

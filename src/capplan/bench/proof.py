@@ -128,16 +128,9 @@ def highs_solve(
 def _as_capplan_scales(lp: LinearProgram) -> tuple[LinearProgram, float]:
     """The program as :func:`capplan.verify.solve_scaled` hands it to the solver, and the
     factor its objective was multiplied by."""
-    from capplan.scaling import scale
-    from capplan.verify import objective_scale, program_factors, scaled
+    from capplan.verify import handed_over, scaled
 
-    found = program_factors(lp)
-    if found is None:
-        factor = objective_scale(lp)
-        return scaled(lp, factor), factor
-    r, d, k = found
-    program = scale(lp, r, d)
-    factor = objective_scale(scaled(program, 2.0**k)) * 2.0**k
+    program, _, factor = handed_over(lp)
     return scaled(program, factor), factor
 
 
