@@ -96,8 +96,7 @@ def factors(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
 def scale(lp: LinearProgram, r: np.ndarray, d: np.ndarray) -> LinearProgram:
     """The program in scaled form (rows times ``r``, columns ``x = d y``)."""
     a = lp.csr()
-    rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
-    matrix = Csr(a.data * r[rows] * d[a.indices], a.indices, a.indptr, a.shape)
+    matrix = Csr(a.data * r[a.rows()] * d[a.indices], a.indices, a.indptr, a.shape)
     with np.errstate(invalid="ignore"):  # inf * positive stays inf
         return dataclasses.replace(
             lp,
@@ -131,7 +130,7 @@ def bound_exponent(lp: LinearProgram) -> int:
 def _activity_range(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     """Each row's least and greatest activity over the column bounds (may be infinite)."""
     a = lp.csr()
-    rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+    rows = a.rows()
     lb, ub = lp.col_lb[a.indices], lp.col_ub[a.indices]
     # a term at its low end is finite or -inf, at its high end finite or +inf (a
     # canonical matrix has no zeros), so no sum is NaN

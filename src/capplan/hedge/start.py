@@ -62,13 +62,12 @@ def relax_and_fix(stacked: Stacked, backend: str, options: SolveOptions) -> np.n
         fix = lp.integer & (stages == s)
         if not fix.any() and s < last:
             continue  # nothing to fix here: the next stage's solve covers it
-        program = replace(lp, integer=lp.integer & (stages <= s), col_lb=lb, col_ub=ub)
+        program = lp.with_bounds(col_lb=lb, col_ub=ub, integer=lp.integer & (stages <= s))
         result = solve_scaled(solver, program, share)
         if not result.status.has_solution or result.x is None:
             return None
         x = result.x
-        lb, ub = lb.copy(), ub.copy()
-        lb[fix] = ub[fix] = np.round(x[fix])
+        lb[fix] = ub[fix] = np.round(x[fix])  # ``program`` is done with: fix in place
     return x
 
 

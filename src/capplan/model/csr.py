@@ -114,11 +114,14 @@ class Csr:
             (sum(p.shape[0] for p in parts), n),
         )
 
+    def rows(self) -> np.ndarray:
+        """The row of each stored entry (the row-wise twin of ``indices``)."""
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
     def matvec(self, x: np.ndarray, absolute: bool = False) -> np.ndarray:
         """``A @ x`` (``|A| @ x`` with ``absolute``), each row summed in index order as
         SciPy's CSR product sums it, so the two agree to the last bit."""
         m = self.shape[0]
         data = np.abs(self.data) if absolute else self.data
-        rows = np.repeat(np.arange(m), np.diff(self.indptr))
-        out: np.ndarray = np.bincount(rows, weights=data * x[self.indices], minlength=m)
+        out: np.ndarray = np.bincount(self.rows(), weights=data * x[self.indices], minlength=m)
         return out.astype(np.float64, copy=False)
